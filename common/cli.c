@@ -1,0 +1,104 @@
+/* cli.c: command-line helpers every netdumplings program shares. */
+#include "netdumplings/cli.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <jansson.h>
+#include <msgpack.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "nd_version.h"
+
+const char *nd_version(void)
+{
+    return ND_VERSION;
+}
+
+void nd_print_version(const char *prog)
+{
+    int major, minor, patch;
+    zmq_version(&major, &minor, &patch);
+    printf("%s (netdumplings) %s\n", prog, ND_VERSION);
+    printf("libzmq %d.%d.%d, czmq %d.%d.%d, msgpack-c %s, jansson %s\n", major, minor, patch,
+           CZMQ_VERSION_MAJOR, CZMQ_VERSION_MINOR, CZMQ_VERSION_PATCH, msgpack_version(),
+           JANSSON_VERSION);
+    printf("%s\n", pcap_lib_version());
+}
+
+bool nd_name_validn(const char *name, size_t len)
+{
+    if (!name || len == 0 || len > ND_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool nd_name_valid(const char *name)
+{
+    return name && nd_name_validn(name, strnlen(name, ND_NAME_MAX + 1));
+}
+
+int nd_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int nd_parse_double(const char *s, double min, double max, double *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !(v >= min && v <= max))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static volatile sig_atomic_t *s_flag;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    if (s_flag)
+        *s_flag = 1;
+}
+
+void nd_signals_install(volatile sig_atomic_t *flag)
+{
+    /* czmq would otherwise install its own SIGINT/SIGTERM handler on first use. */
+    zsys_handler_set(NULL);
+    s_flag = flag;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+const char *nd_env_or(const char *var, const char *fallback)
+{
+    const char *v = getenv(var);
+    return v && *v ? v : fallback;
+}

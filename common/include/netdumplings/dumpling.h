@@ -1,0 +1,81 @@
+/* dumpling.h: the dumpling on the wire (docs/protocol.md): a msgpack map
+ * {"metadata": {"chef", "kitchen", "creation_time", "driver", ...}, "payload": any},
+ * sent as two ZeroMQ frames: topic "<chef>/<kitchen>", body. */
+#ifndef ND_DUMPLING_H
+#define ND_DUMPLING_H
+
+#include <jansson.h>
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netdumplings/cli.h"
+#include "netdumplings/payload.h"
+
+typedef enum { ND_DRIVER_PACKET = 0, ND_DRIVER_INTERVAL = 1 } nd_driver_t;
+
+/* "packet" / "interval". */
+const char *nd_driver_name(nd_driver_t driver);
+
+/* The limit the decoder puts on nesting inside a payload. */
+#define ND_DUMPLING_MAX_DEPTH 32
+
+/* ---- Writing ------------------------------------------------------------ */
+
+typedef struct {
+    const char *chef;     /* a valid name */
+    const char *kitchen;  /* a valid name */
+    nd_driver_t driver;
+    double creation_time; /* epoch milliseconds */
+    uint64_t sequence;    /* per kitchen, from 1; 0 = leave out */
+} nd_dumpling_meta_t;
+
+/* Starts a dumpling body in `p` (reset first): writes the outer map and the
+ * metadata, and leaves `p` ready for exactly one value: the payload. */
+int nd_dumpling_begin(nd_payload_t *p, const nd_dumpling_meta_t *meta);
+/* Closes the body. Returns 0, or -1 when the payload was not exactly one
+ * balanced value or the builder has an error (`*why` says which). */
+int nd_dumpling_finish(nd_payload_t *p, const char **why);
+
+/* Writes the topic "<chef>/<kitchen>" into buf. Returns its length, or -1 if it
+ * does not fit. */
+int nd_topic(char *buf, size_t len, const char *chef, const char *kitchen);
+
+/* ---- Reading ------------------------------------------------------------ */
+
+typedef struct {
+    char chef[ND_NAME_MAX + 1];
+    char kitchen[ND_NAME_MAX + 1];
+    nd_driver_t driver;
+    double creation_time; /* epoch milliseconds */
+    bool has_sequence;
+    uint64_t sequence;
+    msgpack_object metadata; /* the whole metadata map (extra keys included) */
+    msgpack_object payload;
+    msgpack_unpacked unpacked; /* owns the memory the objects point into */
+} nd_dumpling_t;
+
+/* Initialise once, decode many times, release at the end. */
+void nd_dumpling_init(nd_dumpling_t *d);
+void nd_dumpling_release(nd_dumpling_t *d);
+
+/* Decodes and validates one body: a map with exactly "metadata" and "payload";
+ * metadata with string "chef" and "kitchen" (valid names), "driver" "packet" or
+ * "interval", numeric "creation_time", optional unsigned "sequence"; a payload
+ * that converts to JSON (string or integer map keys, UTF-8 strings, no bin/ext,
+ * nesting <= ND_DUMPLING_MAX_DEPTH), and no trailing bytes.
+ * Returns 0, or -1 with a short reason in `err`. */
+int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen);
+
+/* Also checks that `topic` is "<chef>/<kitchen>" of the decoded body. */
+bool nd_dumpling_topic_matches(const nd_dumpling_t *d, const char *topic, size_t topic_len);
+
+/* ---- JSON --------------------------------------------------------------- */
+
+/* {"metadata": {...every key...}, "payload": ...}. New reference, or NULL.
+ * With `seconds`, creation_time is given in seconds (netdumplings 0.5 eaters). */
+json_t *nd_dumpling_to_json(const nd_dumpling_t *d, bool seconds);
+/* Any msgpack object the decoder accepts, as JSON. New reference, or NULL. */
+json_t *nd_msgpack_to_json(const msgpack_object *o);
+
+#endif

@@ -1,0 +1,55 @@
+/* eater.h: the C eater library: connect a SUB socket to the hub's XPUB, have
+ * the hub filter by chef, filter by kitchen here, decode and validate every
+ * dumpling, count sequence gaps, and reconnect by itself. nd-print,
+ * nd-hubstatus and nd-hubdetails are built on it. */
+#ifndef ND_EATER_H
+#define ND_EATER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netdumplings/dumpling.h"
+
+typedef struct nd_eater nd_eater_t;
+
+typedef struct {
+    const char *hub;               /* endpoint, default "tcp://localhost:11349" */
+    const char *eater_name;        /* valid name, default "nd_eater" */
+    const char *const *chefs;      /* subscribe to these chefs only (NULL: all) */
+    size_t nchefs;
+    const char *const *kitchens;   /* deliver these kitchens only (NULL: all) */
+    size_t nkitchens;
+} nd_eater_config_t;
+
+typedef struct {
+    /* The TCP connection to the hub is up (again). May be NULL. */
+    void (*on_connect)(nd_eater_t *eater, void *arg);
+    /* One valid dumpling; `d` is only valid during the call. Return 0 to go
+     * on, non-zero to make nd_eater_run() return. */
+    int (*on_dumpling)(nd_eater_t *eater, const nd_dumpling_t *d, void *arg);
+    /* The connection to the hub went down; the library keeps retrying. May be NULL. */
+    void (*on_connection_lost)(nd_eater_t *eater, void *arg);
+} nd_eater_callbacks_t;
+
+/* Returns a connected (or connecting) eater, or NULL with err set. The config's
+ * strings are copied. */
+nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbacks_t *cb,
+                         void *arg, char *err, size_t errlen);
+void nd_eater_destroy(nd_eater_t **self_p);
+
+/* Runs the receive loop until *stop becomes non-zero, on_dumpling returns
+ * non-zero, or `timeout` seconds pass (timeout < 0: no limit). Returns 1 when a
+ * callback stopped it, 0 on *stop or timeout, -1 on error. */
+int nd_eater_run(nd_eater_t *self, volatile sig_atomic_t *stop, double timeout);
+
+typedef struct {
+    uint64_t received;  /* valid dumplings delivered to on_dumpling */
+    uint64_t invalid;   /* bodies that failed validation, dropped */
+    uint64_t gaps;      /* dumplings missed, from per-kitchen sequence numbers */
+} nd_eater_stats_t;
+
+void nd_eater_stats(const nd_eater_t *self, nd_eater_stats_t *out);
+
+#endif
