@@ -17,7 +17,7 @@
 typedef enum {
     ND_L_ETHERNET = 0, /* "Ethernet" */
     ND_L_8021Q,        /* "802.1Q": at least one C-tag (0x8100) */
-    ND_L_8021AD,       /* "802.1ad": at least one S-tag (0x88a8) */
+    ND_L_8021AD,       /* "802.1ad": at least one S-tag (0x88a8, or the older 0x9100) */
     ND_L_SLL,          /* "SLL": Linux cooked capture v1 or v2 */
     ND_L_LOOPBACK,     /* "Loopback": BSD NULL/LOOP header */
     ND_L_ARP,          /* "ARP" */
@@ -41,18 +41,20 @@ typedef struct {
     uint8_t bytes[16];
 } nd_ip_t;
 
-/* Text forms. `buf` needs 46 bytes for an IP (INET6_ADDRSTRLEN), 18 for a MAC. */
+/* Text forms. `buf` needs 46 bytes for an IP (INET6_ADDRSTRLEN), 18 for a MAC.
+ * Both return `buf`; an absent address (family 0) gives "". */
 char *nd_ip_str(const nd_ip_t *ip, char *buf, size_t len);
 char *nd_mac_str(const uint8_t mac[6], char *buf, size_t len);
 
 typedef struct {
     uint16_t htype, ptype, op;
     uint8_t hlen, plen;
-    bool eth_ipv4;     /* htype 1, ptype 0x0800, hlen 6, plen 4: the fields below are set */
+    bool eth_ipv4; /* htype 1, ptype 0x0800, hlen 6, plen 4: the fields below are set */
     uint8_t sha[6], tha[6];
     uint8_t spa[4], tpa[4];
 } nd_arp_t;
 
+/* Questions kept; every one of qdcount is still checked. */
 #define ND_DNS_MAX_QUESTIONS 4
 /* Presentation form of a name: at most 255 octets on the wire, each of which may
  * need "\DDD" (4 chars) when not printable. */
@@ -129,7 +131,7 @@ int nd_packet_dissect(nd_packet_t *pkt, int linktype, const uint8_t *data, uint3
 /* True when nd_packet_dissect() can read this DLT_* link type. */
 bool nd_linktype_supported(int linktype);
 
-/* Per-protocol entry points (common/proto/*.c), called in a chain by
+/* Per-protocol entry points (one per file in common/proto/), called in a chain by
  * nd_packet_dissect(); exposed for the unit tests. Each reads from `b` and
  * fills its part of `pkt`, returning 0 or -1 (malformed; reason set). */
 #include "netdumplings/buf.h"
@@ -164,9 +166,14 @@ int nd_dissect_dns_tcp(nd_packet_t *pkt, nd_buf_t *b);
 int nd_packet_malformed(nd_packet_t *pkt, const char *reason);
 
 /* Reads one possibly-compressed name starting at b->off within the whole
- * message `msg` into `out` (presentation form). Follows at most 128 pointers,
- * each strictly backwards, and refuses names over 255 octets. Returns 0 or -1
- * and advances b past the name as it stands in place. */
+ * message `msg` into `out` (presentation form). `b` reads the same bytes as
+ * `msg` (b->off is an offset into the message). Follows at most 128 pointers,
+ * each strictly before the name or pointer target it was found in (so no
+ * loop is possible), and refuses names over 255 octets and label types other
+ * than 00 and 11. `out` may be NULL to check a name without decoding it.
+ * Returns 0, or -1 with a static *reason ("dns: compression loop", ...), b->err
+ * set and `out` emptied; on success advances b past the name as it stands in
+ * place. */
 int nd_dns_read_name(nd_buf_t *msg, nd_buf_t *b, char *out, size_t outlen, const char **reason);
 
 /* ICMP/ICMPv6 type names ("echo-request", ...); "type-N" for unknown ones
