@@ -64,6 +64,7 @@ void nd_dumpling_release(nd_dumpling_t *d);
  * "interval", numeric "creation_time", optional unsigned "sequence"; a payload
  * that converts to JSON (string or integer map keys, UTF-8 strings, no bin/ext,
  * nesting <= ND_DUMPLING_MAX_DEPTH), and no trailing bytes.
+ * Strings in the decoded objects point into `body`: keep it until the next decode.
  * Returns 0, or -1 with a short reason in `err`. */
 int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen);
 
