@@ -1,0 +1,284 @@
+/* main.c: nd-print, an eater that prints every dumpling the hub sends, as
+ * netdumplings' text format or as JSON lines (--json), built on eater.h. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netdumplings/cli.h"
+#include "netdumplings/dumpling.h"
+#include "netdumplings/eater.h"
+#include "netdumplings/log.h"
+
+#define PR_MAX_FILTERS 64
+
+typedef struct {
+    bool interval;
+    bool packet;
+    bool payload;
+    bool color;
+    bool json;
+    long count; /* 0: no limit */
+    long printed;
+} pr_t;
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: nd-print [OPTION]...\n"
+            "Prints the dumplings a netdumplings hub (nd-shifty) sends.\n"
+            "\n"
+            "  -H, --hub ENDPOINT          the hub's out port (default tcp://localhost:%d)\n"
+            "  -c, --chef NAME             only this chef's dumplings (repeatable; filtered\n"
+            "                              at the hub)\n"
+            "  -k, --kitchen NAME          only this kitchen's dumplings (repeatable)\n"
+            "  -n, --eater-name NAME       the name the hub knows this eater by\n"
+            "                              (default nd-print)\n"
+            "      --[no-]interval-dumplings  print interval dumplings (default yes)\n"
+            "      --[no-]packet-dumplings    print packet dumplings (default yes)\n"
+            "      --[no-]payload          print the payload under each header (default yes)\n"
+            "      --[no-]color            colour the header (default: when stdout is a\n"
+            "                              terminal)\n"
+            "      --json                  one compact JSON dumpling per line, as\n"
+            "                              {\"metadata\": {...}, \"payload\": ...} (for jq)\n"
+            "      --count N               exit after N dumplings\n"
+            "      --timeout SECS          exit after SECS; with --count, exit 1 when fewer\n"
+            "                              than N dumplings came\n"
+            "  -v, --verbose               more log lines (repeat for more)\n"
+            "  -q, --quiet                 errors only\n"
+            "      --help                  show this help and exit\n"
+            "      --version               show the version and exit\n"
+            "\n"
+            "Text format, as netdumplings' printer, one header line per dumpling:\n"
+            "  2026-01-20T14:42:11.040829Z [packet  ] DNSLookupChef from default_kitchen\n"
+            "then the payload as JSON indented by 4 spaces. The time is the dumpling's\n"
+            "creation_time in UTC (the trailing Z; netdumplings shows local time).\n"
+            "Exit status: 0 done, --count reached or stopped by SIGINT/SIGTERM; 1 runtime\n"
+            "error or --timeout before --count; 2 usage error.\n",
+            ND_PORT_HUB_OUT);
+}
+
+static int s_print_json(const nd_dumpling_t *d)
+{
+    json_t *j = nd_dumpling_to_json(d, false);
+    if (!j)
+        return -1;
+    int rc = json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    fputc('\n', stdout);
+    fflush(stdout);
+    return rc;
+}
+
+static int s_print_text(const pr_t *pr, const nd_dumpling_t *d)
+{
+    char when[64];
+    nd_time_iso8601(d->creation_time / 1000.0, 6, 1, when, sizeof when);
+    const char *on = pr->color ? "\033[1;36m" : "";
+    const char *dim = pr->color ? "\033[2m" : "";
+    const char *off = pr->color ? "\033[0m" : "";
+    printf("%s%s%s [%-8s] %s%s%s from %s\n", dim, when, off, nd_driver_name(d->driver), on, d->chef,
+           off, d->kitchen);
+    if (pr->payload) {
+        json_t *j = nd_msgpack_to_json(&d->payload);
+        if (!j)
+            return -1;
+        char *s = json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        json_decref(j);
+        if (!s)
+            return -1;
+        printf("%s\n", s);
+        free(s);
+    }
+    fflush(stdout);
+    return 0;
+}
+
+static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
+{
+    pr_t *pr = arg;
+    if ((d->driver == ND_DRIVER_INTERVAL && !pr->interval) ||
+        (d->driver == ND_DRIVER_PACKET && !pr->packet))
+        return 0;
+    if (pr->json ? s_print_json(d) != 0 : s_print_text(pr, d) != 0)
+        nd_warn("cannot print a %s dumpling from %s", d->chef, d->kitchen);
+    pr->printed++;
+    return pr->count > 0 && pr->printed >= pr->count;
+}
+
+static void s_on_connect(nd_eater_t *eater, void *arg)
+{
+    nd_info("connected to the hub");
+}
+
+static void s_on_lost(nd_eater_t *eater, void *arg)
+{
+    nd_warn("connection to the hub lost; reconnecting");
+}
+
+int main(int argc, char **argv)
+{
+    enum {
+        OPT_INTERVAL = 256,
+        OPT_NO_INTERVAL,
+        OPT_PACKET,
+        OPT_NO_PACKET,
+        OPT_PAYLOAD,
+        OPT_NO_PAYLOAD,
+        OPT_COLOR,
+        OPT_NO_COLOR,
+        OPT_JSON,
+        OPT_COUNT,
+        OPT_TIMEOUT,
+        OPT_HELP,
+        OPT_VERSION
+    };
+    static const struct option opts[] = {
+        {"hub", required_argument, NULL, 'H'},
+        {"chef", required_argument, NULL, 'c'},
+        {"kitchen", required_argument, NULL, 'k'},
+        {"eater-name", required_argument, NULL, 'n'},
+        {"interval-dumplings", no_argument, NULL, OPT_INTERVAL},
+        {"no-interval-dumplings", no_argument, NULL, OPT_NO_INTERVAL},
+        {"packet-dumplings", no_argument, NULL, OPT_PACKET},
+        {"no-packet-dumplings", no_argument, NULL, OPT_NO_PACKET},
+        {"payload", no_argument, NULL, OPT_PAYLOAD},
+        {"no-payload", no_argument, NULL, OPT_NO_PAYLOAD},
+        {"color", no_argument, NULL, OPT_COLOR},
+        {"colour", no_argument, NULL, OPT_COLOR},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"no-colour", no_argument, NULL, OPT_NO_COLOR},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    pr_t pr = {.interval = true, .packet = true, .payload = true, .color = isatty(1) == 1};
+    const char *chefs[PR_MAX_FILTERS], *kitchens[PR_MAX_FILTERS];
+    size_t nchefs = 0, nkitchens = 0;
+    nd_eater_config_t config = {.hub = "tcp://localhost:11349", .eater_name = "nd-print"};
+    double timeout = -1;
+    int level = ND_LOG_INFO;
+    int c;
+    nd_log_setup("nd-print", ND_LOG_INFO);
+    while ((c = getopt_long(argc, argv, "H:c:k:n:vq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            config.hub = optarg;
+            break;
+        case 'c':
+        case 'k':
+            if (!nd_name_valid(optarg)) {
+                nd_error("invalid %s name '%s' (1-64 chars of [A-Za-z0-9_.-])",
+                         c == 'c' ? "chef" : "kitchen", optarg);
+                return ND_EXIT_USAGE;
+            }
+            if ((c == 'c' ? nchefs : nkitchens) == PR_MAX_FILTERS) {
+                nd_error("too many --%s options (at most %d)", c == 'c' ? "chef" : "kitchen",
+                         PR_MAX_FILTERS);
+                return ND_EXIT_USAGE;
+            }
+            if (c == 'c')
+                chefs[nchefs++] = optarg;
+            else
+                kitchens[nkitchens++] = optarg;
+            break;
+        case 'n':
+            if (!nd_name_valid(optarg)) {
+                nd_error("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
+                return ND_EXIT_USAGE;
+            }
+            config.eater_name = optarg;
+            break;
+        case OPT_INTERVAL:
+        case OPT_NO_INTERVAL:
+            pr.interval = c == OPT_INTERVAL;
+            break;
+        case OPT_PACKET:
+        case OPT_NO_PACKET:
+            pr.packet = c == OPT_PACKET;
+            break;
+        case OPT_PAYLOAD:
+        case OPT_NO_PAYLOAD:
+            pr.payload = c == OPT_PAYLOAD;
+            break;
+        case OPT_COLOR:
+        case OPT_NO_COLOR:
+            pr.color = c == OPT_COLOR;
+            break;
+        case OPT_JSON:
+            pr.json = true;
+            break;
+        case OPT_COUNT:
+            if (nd_parse_long(optarg, 1, 1000000000L, &pr.count) != 0) {
+                nd_error("invalid --count '%s' (a whole number >= 1)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case OPT_TIMEOUT:
+            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0) {
+                nd_error("invalid --timeout '%s' (seconds >= 0)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            if (level < ND_LOG_DEBUG)
+                level++;
+            break;
+        case 'q':
+            level = ND_LOG_ERROR;
+            break;
+        case OPT_HELP:
+            s_usage(stdout);
+            return ND_EXIT_OK;
+        case OPT_VERSION:
+            nd_print_version("nd-print");
+            return ND_EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'nd-print --help' for more information.\n");
+            return ND_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        nd_error("unexpected argument '%s'", argv[optind]);
+        fprintf(stderr, "Try 'nd-print --help' for more information.\n");
+        return ND_EXIT_USAGE;
+    }
+    nd_log_setup("nd-print", (nd_log_level_t)level);
+    config.chefs = nchefs ? chefs : NULL;
+    config.nchefs = nchefs;
+    config.kitchens = nkitchens ? kitchens : NULL;
+    config.nkitchens = nkitchens;
+
+    static volatile sig_atomic_t stop = 0;
+    nd_signals_install(&stop);
+    nd_eater_callbacks_t cb = {
+        .on_connect = s_on_connect, .on_dumpling = s_on_dumpling, .on_connection_lost = s_on_lost};
+    char err[512];
+    nd_eater_t *eater = nd_eater_new(&config, &cb, &pr, err, sizeof err);
+    if (!eater) {
+        nd_error("%s", err);
+        return ND_EXIT_USAGE;
+    }
+    int rc = nd_eater_run(eater, &stop, timeout);
+    nd_eater_stats_t st;
+    nd_eater_stats(eater, &st);
+    nd_eater_destroy(&eater);
+    nd_debug("received %llu, invalid %llu, gaps %llu", (unsigned long long)st.received,
+             (unsigned long long)st.invalid, (unsigned long long)st.gaps);
+    if (st.gaps)
+        nd_warn("%llu dumpling(s) lost on the way (sequence gaps)", (unsigned long long)st.gaps);
+    if (rc < 0)
+        return ND_EXIT_RUNTIME;
+    if (rc == 0 && pr.count > 0 && pr.printed < pr.count && !stop) {
+        nd_error("timed out after %g s with %ld of %ld dumpling(s)", timeout, pr.printed, pr.count);
+        return ND_EXIT_RUNTIME;
+    }
+    return ND_EXIT_OK;
+}

@@ -1,0 +1,134 @@
+/* main.c: nd-shifty's command line; the hub itself is in hub.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hub.h"
+#include "netdumplings/cli.h"
+#include "netdumplings/log.h"
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: nd-shifty [OPTION]...\n"
+            "The netdumplings hub: kitchens (nd-snifty) connect to the in port, eaters\n"
+            "(nd-print, nd-gateway, ...) to the out port. Every valid dumpling is forwarded;\n"
+            "invalid ones are dropped and counted. Every --status-freq seconds the hub\n"
+            "publishes a SystemStatusChef dumpling (kitchen: --name).\n"
+            "\n"
+            "  -a, --address ADDR      address to bind both ports on (default *: all)\n"
+            "      --in-port PORT      port kitchens publish to, ZeroMQ XSUB (default %d)\n"
+            "      --out-port PORT     port eaters subscribe to, ZeroMQ XPUB (default %d)\n"
+            "  -f, --status-freq SECS  seconds between SystemStatusChef dumplings (default 5)\n"
+            "  -N, --name NAME         the hub's kitchen name in its own dumplings\n"
+            "                          (default nd-shifty)\n"
+            "  -v, --verbose           more log lines (repeat for more)\n"
+            "  -q, --quiet             errors only\n"
+            "      --help              show this help and exit\n"
+            "      --version           show the version and exit\n"
+            "\n"
+            "SystemStatusChef counts: total_dumplings_in = valid dumplings received from\n"
+            "kitchens; total_dumplings_out = dumplings published to the eaters' socket\n"
+            "(forwarded ones plus the hub's own earlier status dumplings), each counted once\n"
+            "however many eaters receive it (ZeroMQ does the fan-out);\n"
+            "invalid_dumplings_in = messages dropped as invalid. Exit status: 0 on\n"
+            "SIGINT/SIGTERM, 1 on a runtime error (e.g. port in use), 2 on a usage error.\n",
+            ND_PORT_HUB_IN, ND_PORT_HUB_OUT);
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_IN_PORT = 256, OPT_OUT_PORT, OPT_HELP, OPT_VERSION };
+    static const struct option opts[] = {
+        {"address", required_argument, NULL, 'a'},
+        {"in-port", required_argument, NULL, OPT_IN_PORT},
+        {"out-port", required_argument, NULL, OPT_OUT_PORT},
+        {"status-freq", required_argument, NULL, 'f'},
+        {"name", required_argument, NULL, 'N'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    sh_config_t config = {
+        .address = "*",
+        .in_port = ND_PORT_HUB_IN,
+        .out_port = ND_PORT_HUB_OUT,
+        .name = "nd-shifty",
+        .status_freq = 5,
+    };
+    int level = ND_LOG_INFO;
+    long port;
+    int c;
+    nd_log_setup("nd-shifty", ND_LOG_INFO);
+    while ((c = getopt_long(argc, argv, "a:f:N:vq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            config.address = optarg;
+            break;
+        case OPT_IN_PORT:
+        case OPT_OUT_PORT:
+            if (nd_parse_long(optarg, 1, 65535, &port) != 0) {
+                nd_error("invalid port '%s' (1-65535)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            if (c == OPT_IN_PORT)
+                config.in_port = (int)port;
+            else
+                config.out_port = (int)port;
+            break;
+        case 'f':
+            if (nd_parse_double(optarg, 0.01, 86400, &config.status_freq) != 0) {
+                nd_error("invalid --status-freq '%s' (seconds, 0.01-86400)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'N':
+            if (!nd_name_valid(optarg)) {
+                nd_error("invalid hub name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
+                return ND_EXIT_USAGE;
+            }
+            config.name = optarg;
+            break;
+        case 'v':
+            if (level < ND_LOG_DEBUG)
+                level++;
+            break;
+        case 'q':
+            level = ND_LOG_ERROR;
+            break;
+        case OPT_HELP:
+            s_usage(stdout);
+            return ND_EXIT_OK;
+        case OPT_VERSION:
+            nd_print_version("nd-shifty");
+            return ND_EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'nd-shifty --help' for more information.\n");
+            return ND_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        nd_error("unexpected argument '%s'", argv[optind]);
+        fprintf(stderr, "Try 'nd-shifty --help' for more information.\n");
+        return ND_EXIT_USAGE;
+    }
+    if (config.in_port == config.out_port) {
+        nd_error("--in-port and --out-port must differ (both %d)", config.in_port);
+        return ND_EXIT_USAGE;
+    }
+    nd_log_setup("nd-shifty", (nd_log_level_t)level);
+
+    static volatile sig_atomic_t stop = 0;
+    nd_signals_install(&stop);
+    char err[512];
+    sh_hub_t *hub = sh_hub_new(&config, err, sizeof err);
+    if (!hub) {
+        nd_error("%s", err);
+        return ND_EXIT_RUNTIME;
+    }
+    int rc = sh_hub_run(hub, &stop);
+    sh_hub_destroy(&hub);
+    return rc == 0 ? ND_EXIT_OK : ND_EXIT_RUNTIME;
+}

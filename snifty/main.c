@@ -1,0 +1,566 @@
+/* main.c: nd-snifty, the kitchen: captures packets (live or from a file), runs
+ * the chefs on them, and publishes their dumplings to the hub (or prints them
+ * as JSON lines with --stdout). Opening the capture is in capture.c, the hub
+ * connection in publish.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "builtin.h"
+#include "capture.h"
+#include "netdumplings/cli.h"
+#include "netdumplings/dumpling.h"
+#include "netdumplings/kitchen.h"
+#include "netdumplings/log.h"
+#include "netdumplings/packet.h"
+#include "publish.h"
+
+#define SN_MAX_CHEFS 64
+#define SN_MAX_CHEF_OPTS 64
+
+typedef struct {
+    /* Options. */
+    const char *interface;
+    const char *file;
+    bool realtime;
+    const char *filter;
+    const char *kitchen_name;
+    const char *hub;
+    const char *chefs[SN_MAX_CHEFS];
+    size_t nchefs;
+    const char *chef_opts[SN_MAX_CHEF_OPTS];
+    size_t nchef_opts;
+    double poke_interval;
+    double linger;
+    bool to_stdout;
+
+    /* State. */
+    pcap_t *pcap;
+    int linktype;
+    nd_kitchen_t *kitchen;
+    sn_pub_t *pub;
+    nd_dumpling_t out; /* --stdout: decoded to print */
+    nd_packet_t pkt;
+    nd_dissect_stats_t dstats;
+    double next_poke;  /* offline: capture time; live: monotonic */
+    double first_ts;   /* offline: the first packet's time, for --speed realtime */
+    double start_mono; /* offline: when the first packet was handled */
+    double last_ts;    /* the latest packet's time */
+    bool have_packet;
+} sn_t;
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: nd-snifty [OPTION]...\n"
+            "A netdumplings kitchen: captures packets, hands them to chefs, and publishes\n"
+            "the chefs' dumplings to a hub (nd-shifty).\n"
+            "\n"
+            "  -i, --interface IFACE   capture live on IFACE ('any' for all; default: libpcap's\n"
+            "                          default device). Needs root or CAP_NET_RAW.\n"
+            "  -r, --read FILE         read packets from a pcap or pcapng FILE instead\n"
+            "      --speed max|realtime  how fast to read FILE (default max)\n"
+            "  -f, --filter BPF        capture filter (default \"tcp or udp or arp\")\n"
+            "  -n, --kitchen-name NAME this kitchen's name (default default_kitchen)\n"
+            "  -H, --hub ENDPOINT      the hub's in port (default tcp://localhost:%d)\n"
+            "  -c, --chef NAME         run this chef (repeatable; default: every built-in)\n"
+            "      --chef-opt CHEF:KEY=VALUE  an option for a chef (repeatable)\n"
+            "  -l, --chef-list         list the built-in chefs and exit\n"
+            "  -p, --poke-interval SECS  seconds between interval dumplings (default 5;\n"
+            "                          0: none, except the one at the end of a file)\n"
+            "      --stdout            print each dumpling as one JSON line on stdout instead\n"
+            "                          of publishing to a hub\n"
+            "      --linger SECS       at exit, wait up to SECS for dumplings still queued to\n"
+            "                          leave (default 10)\n"
+            "  -v, --verbose           more log lines (repeat for more)\n"
+            "  -q, --quiet             errors only\n"
+            "      --help              show this help and exit\n"
+            "      --version           show the version and exit\n"
+            "\n"
+            "Reading a file (-r), the kitchen waits for the hub before the first dumpling\n"
+            "(as long as it takes, saying once that it waits) and never drops one; pokes\n"
+            "follow the capture's clock, plus one at the end of the file. Capturing live, it\n"
+            "never waits: dumplings made while the hub is away are dropped and counted, and\n"
+            "delivery resumes by itself when the hub is back. A capture file cut short is\n"
+            "read up to the break, with a warning. A one-line summary goes to stderr at the\n"
+            "end (packets, malformed, dumplings made, sent to the hub, not sent).\n"
+            "Exit status: 0 done or stopped by SIGINT/SIGTERM, 1 runtime error (capture,\n"
+            "file), 2 usage error (flags, names, filter, hub endpoint).\n",
+            ND_PORT_HUB_IN);
+}
+
+static void s_chef_list(FILE *out)
+{
+    for (size_t i = 0; nd_builtin_chefs[i]; i++)
+        fprintf(out, "%-18s %s\n", nd_builtin_chefs[i]->name,
+                nd_builtin_chefs[i]->summary ? nd_builtin_chefs[i]->summary : "");
+}
+
+static void s_known_chefs(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; nd_builtin_chefs[i] && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", nd_builtin_chefs[i]->name);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* --stdout's serve callback: one compact JSON line per dumpling. */
+static int s_serve_stdout(void *arg, const char *topic, size_t topic_len, const uint8_t *body,
+                          size_t body_len)
+{
+    sn_t *sn = arg;
+    char err[160];
+    if (nd_dumpling_decode(&sn->out, body, body_len, err, sizeof err) != 0) {
+        nd_error("the kitchen made an undecodable dumpling (%.*s): %s", (int)topic_len, topic, err);
+        return -1;
+    }
+    json_t *j = nd_dumpling_to_json(&sn->out, false);
+    if (!j)
+        return -1;
+    int rc = json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    if (rc != 0 || fputc('\n', stdout) == EOF) {
+        if (errno == EPIPE)
+            s_stop = 1; /* the reader went away (e.g. | head): nothing more to do */
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses argv into sn. Returns -1 to go on, else the exit code. */
+static int s_parse(sn_t *sn, int argc, char **argv)
+{
+    enum { OPT_SPEED = 256, OPT_STDOUT, OPT_LINGER, OPT_CHEF_OPT, OPT_HELP, OPT_VERSION };
+    static const struct option opts[] = {
+        {"interface", required_argument, NULL, 'i'},
+        {"read", required_argument, NULL, 'r'},
+        {"speed", required_argument, NULL, OPT_SPEED},
+        {"filter", required_argument, NULL, 'f'},
+        {"kitchen-name", required_argument, NULL, 'n'},
+        {"hub", required_argument, NULL, 'H'},
+        {"chef", required_argument, NULL, 'c'},
+        {"chef-opt", required_argument, NULL, OPT_CHEF_OPT},
+        {"chef-list", no_argument, NULL, 'l'},
+        {"poke-interval", required_argument, NULL, 'p'},
+        {"stdout", no_argument, NULL, OPT_STDOUT},
+        {"linger", required_argument, NULL, OPT_LINGER},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int level = ND_LOG_INFO;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:r:f:n:H:c:lp:vq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            sn->interface = optarg;
+            break;
+        case 'r':
+            sn->file = optarg;
+            break;
+        case OPT_SPEED:
+            if (strcmp(optarg, "max") == 0)
+                sn->realtime = false;
+            else if (strcmp(optarg, "realtime") == 0)
+                sn->realtime = true;
+            else {
+                nd_error("invalid --speed '%s' (max or realtime)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'f':
+            sn->filter = optarg;
+            break;
+        case 'n':
+            if (!nd_name_valid(optarg)) {
+                nd_error("invalid kitchen name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
+                return ND_EXIT_USAGE;
+            }
+            sn->kitchen_name = optarg;
+            break;
+        case 'H':
+            sn->hub = optarg;
+            break;
+        case 'c':
+            if (sn->nchefs == SN_MAX_CHEFS) {
+                nd_error("too many --chef options (at most %d)", SN_MAX_CHEFS);
+                return ND_EXIT_USAGE;
+            }
+            sn->chefs[sn->nchefs++] = optarg;
+            break;
+        case OPT_CHEF_OPT:
+            if (sn->nchef_opts == SN_MAX_CHEF_OPTS) {
+                nd_error("too many --chef-opt options (at most %d)", SN_MAX_CHEF_OPTS);
+                return ND_EXIT_USAGE;
+            }
+            sn->chef_opts[sn->nchef_opts++] = optarg;
+            break;
+        case 'l':
+            s_chef_list(stdout);
+            return ND_EXIT_OK;
+        case 'p':
+            if (nd_parse_double(optarg, 0, 86400, &sn->poke_interval) != 0) {
+                nd_error("invalid --poke-interval '%s' (seconds, 0-86400; 0 disables)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case OPT_STDOUT:
+            sn->to_stdout = true;
+            break;
+        case OPT_LINGER:
+            if (nd_parse_double(optarg, 0, 3600, &sn->linger) != 0) {
+                nd_error("invalid --linger '%s' (seconds, 0-3600)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            if (level < ND_LOG_DEBUG)
+                level++;
+            break;
+        case 'q':
+            level = ND_LOG_ERROR;
+            break;
+        case OPT_HELP:
+            s_usage(stdout);
+            return ND_EXIT_OK;
+        case OPT_VERSION:
+            nd_print_version("nd-snifty");
+            return ND_EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'nd-snifty --help' for more information.\n");
+            return ND_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        nd_error("unexpected argument '%s'", argv[optind]);
+        fprintf(stderr, "Try 'nd-snifty --help' for more information.\n");
+        return ND_EXIT_USAGE;
+    }
+    if (sn->interface && sn->file) {
+        nd_error("give either -i/--interface or -r/--read, not both");
+        return ND_EXIT_USAGE;
+    }
+    nd_log_setup("nd-snifty", (nd_log_level_t)level);
+    return -1;
+}
+
+/* Builds the kitchen with the chosen chefs. Returns -1 to go on, else the exit code. */
+static int s_make_kitchen(sn_t *sn)
+{
+    char err[512];
+    nd_serve_fn *serve = sn->to_stdout ? s_serve_stdout : sn_pub_serve;
+    void *arg = sn->to_stdout ? (void *)sn : (void *)sn->pub;
+    sn->kitchen = nd_kitchen_new(sn->kitchen_name, serve, arg, err, sizeof err);
+    if (!sn->kitchen) {
+        nd_error("%s", err);
+        return ND_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sn->nchef_opts; i++) {
+        if (nd_kitchen_chef_opt(sn->kitchen, sn->chef_opts[i], err, sizeof err) != 0) {
+            nd_error("--chef-opt '%s': %s", sn->chef_opts[i], err);
+            return ND_EXIT_USAGE;
+        }
+    }
+    if (sn->nchefs == 0) {
+        for (size_t i = 0; nd_builtin_chefs[i]; i++) {
+            if (nd_kitchen_add_chef(sn->kitchen, nd_builtin_chefs[i], err, sizeof err) != 0) {
+                nd_error("chef %s: %s", nd_builtin_chefs[i]->name, err);
+                return ND_EXIT_RUNTIME;
+            }
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < sn->nchefs; i++) {
+        const nd_chef_def_t *def = nd_builtin_chef(sn->chefs[i]);
+        if (!def) {
+            char known[1024];
+            s_known_chefs(known, sizeof known);
+            nd_error("unknown chef '%s'; known chefs: %s", sn->chefs[i], known);
+            return ND_EXIT_USAGE;
+        }
+        if (nd_kitchen_add_chef(sn->kitchen, def, err, sizeof err) != 0) {
+            nd_error("chef %s: %s", sn->chefs[i], err);
+            return ND_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+static void s_handle_packet(sn_t *sn, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    if (nd_packet_dissect(&sn->pkt, sn->linktype, bytes, h->caplen, h->len, &h->ts) != 0)
+        return; /* cannot happen: the link type was checked at open */
+    sn->dstats.packets++;
+    if (sn->pkt.malformed) {
+        sn->dstats.malformed++;
+        nd_debug("malformed packet %llu: %s", (unsigned long long)sn->dstats.packets,
+                 sn->pkt.malformed_reason ? sn->pkt.malformed_reason : "?");
+    }
+    sn->last_ts = sn->pkt.ts;
+    sn->have_packet = true;
+    nd_kitchen_packet(sn->kitchen, &sn->pkt);
+}
+
+/* pcap_dispatch's callback (live capture). */
+static void s_on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    sn_t *sn = (sn_t *)user;
+    s_handle_packet(sn, h, bytes);
+    if (s_stop)
+        pcap_breakloop(sn->pcap);
+}
+
+/* --speed realtime: sleeps until `ts` is as far from the first packet as the
+ * wall clock is from when that packet was handled. */
+static void s_pace(sn_t *sn, double ts)
+{
+    if (!sn->have_packet) {
+        sn->first_ts = ts;
+        sn->start_mono = nd_monotonic();
+        return;
+    }
+    for (;;) {
+        double left = sn->start_mono + (ts - sn->first_ts) - nd_monotonic();
+        if (left <= 0 || s_stop)
+            return;
+        if (left > 0.1)
+            left = 0.1; /* wake up now and then to see a signal */
+        if (sn->pub) {
+            /* Wait on the hub socket, so that news of the hub going away is
+             * read while it happens, not at the next dumpling. */
+            zmq_pollitem_t item = {sn_pub_socket(sn->pub), 0, ZMQ_POLLIN, 0};
+            zmq_poll(&item, 1, (long)(left * 1000) + 1);
+            sn_pub_events(sn->pub);
+        } else {
+            struct timespec t = {0, (long)(left * 1e9)};
+            nanosleep(&t, NULL);
+        }
+    }
+}
+
+/* Reads the whole file. Returns 0 (a truncated file is read up to where it
+ * breaks, with a warning). */
+static int s_run_offline(sn_t *sn)
+{
+    struct pcap_pkthdr *h;
+    const u_char *bytes;
+    int rc = 0;
+    while (!s_stop && (rc = pcap_next_ex(sn->pcap, &h, &bytes)) >= 0) {
+        if (rc == 0)
+            continue;
+        double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+        if (sn->realtime)
+            s_pace(sn, ts);
+        if (sn->poke_interval > 0) {
+            if (!sn->have_packet) {
+                sn->next_poke = ts + sn->poke_interval;
+            } else if (ts >= sn->next_poke) {
+                /* One poke per boundary crossed, at the boundary's time; a
+                 * quiet stretch of the capture gives one poke, not one per
+                 * empty interval. */
+                nd_kitchen_poke(sn->kitchen, sn->next_poke);
+                while (sn->next_poke <= ts)
+                    sn->next_poke += sn->poke_interval;
+            }
+        }
+        s_handle_packet(sn, h, bytes);
+    }
+    if (s_stop)
+        return 0;
+    if (rc == PCAP_ERROR) {
+        /* Typically a capture cut short (tcpdump killed mid-write): what was
+         * read is good, so finish it like a complete file, but say so. */
+        nd_warn("'%s' ends early after %llu packet(s): %s", sn->file,
+                (unsigned long long)sn->dstats.packets, pcap_geterr(sn->pcap));
+    }
+    /* End of file: the last interval, at the last packet's time. */
+    nd_kitchen_poke(sn->kitchen, sn->have_packet ? sn->last_ts : nd_now());
+    return 0;
+}
+
+/* Captures until a signal. Returns 0, or -1 on a capture error. */
+static int s_run_live(sn_t *sn)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    if (pcap_setnonblock(sn->pcap, 1, errbuf) != 0) {
+        nd_error("cannot make the capture non-blocking: %s", errbuf);
+        return -1;
+    }
+    int fd = pcap_get_selectable_fd(sn->pcap);
+    double started = nd_monotonic();
+    if (sn->poke_interval > 0)
+        sn->next_poke = nd_monotonic() + sn->poke_interval;
+    if (sn->pub)
+        sn_pub_events(sn->pub);
+    while (!s_stop) {
+        long wait_ms = 200; /* also bounds the delay when fd is -1 */
+        if (sn->poke_interval > 0) {
+            double left = sn->next_poke - nd_monotonic();
+            if (left < 0)
+                left = 0;
+            if (left * 1000 < wait_ms)
+                wait_ms = (long)(left * 1000) + 1;
+        }
+        zmq_pollitem_t items[2] = {{NULL, fd, ZMQ_POLLIN, 0}, {NULL, -1, 0, 0}};
+        int n = 0;
+        if (fd >= 0)
+            n++;
+        else
+            items[0] = items[1];
+        if (sn->pub)
+            items[n++] = (zmq_pollitem_t){sn_pub_socket(sn->pub), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(items, n, wait_ms) < 0 && errno != EINTR) {
+            nd_error("zmq_poll: %s", zmq_strerror(errno));
+            return -1;
+        }
+        if (s_stop)
+            break;
+        if (sn->pub) {
+            sn_pub_events(sn->pub);
+            /* A hub that is there answers within milliseconds. */
+            if (nd_monotonic() - started > 1.0)
+                sn_pub_say_waiting(sn->pub);
+        }
+        /* Non-blocking: returns at once when nothing is waiting. */
+        int rc = pcap_dispatch(sn->pcap, 10000, s_on_live_packet, (u_char *)sn);
+        if (rc == PCAP_ERROR) {
+            nd_error("capture failed: %s", pcap_geterr(sn->pcap));
+            return -1;
+        }
+        if (sn->poke_interval > 0 && nd_monotonic() >= sn->next_poke) {
+            nd_kitchen_poke(sn->kitchen, nd_now());
+            sn->next_poke += sn->poke_interval;
+            if (sn->next_poke <= nd_monotonic())
+                sn->next_poke = nd_monotonic() + sn->poke_interval;
+        }
+    }
+    return 0;
+}
+
+static void s_summary(sn_t *sn)
+{
+    nd_kitchen_stats_t ks;
+    nd_kitchen_stats(sn->kitchen, &ks);
+    char kernel[128] = "";
+    struct pcap_stat ps;
+    if (!sn->file && pcap_stats(sn->pcap, &ps) == 0)
+        snprintf(kernel, sizeof kernel, ", kernel dropped %u, interface dropped %u", ps.ps_drop,
+                 ps.ps_ifdrop);
+    unsigned long long sent =
+        sn->to_stdout ? ks.dumplings - ks.serve_failures : (unsigned long long)sn_pub_sent(sn->pub);
+    unsigned long long failed =
+        sn->to_stdout ? ks.serve_failures : (unsigned long long)sn_pub_failed(sn->pub);
+    nd_info("summary: packets %llu, malformed %llu, dumplings %llu, sent %llu, not sent %llu, "
+            "invalid %llu%s",
+            (unsigned long long)sn->dstats.packets, (unsigned long long)sn->dstats.malformed,
+            (unsigned long long)ks.dumplings, sent, failed, (unsigned long long)ks.invalid, kernel);
+}
+
+int main(int argc, char **argv)
+{
+    sn_t sn = {
+        .filter = "tcp or udp or arp",
+        .kitchen_name = "default_kitchen",
+        .hub = "tcp://localhost:11347",
+        .poke_interval = 5,
+        .linger = 10,
+    };
+    nd_log_setup("nd-snifty", ND_LOG_INFO);
+    int rc = s_parse(&sn, argc, argv);
+    if (rc >= 0)
+        return rc;
+
+    char err[2048];
+    char device[256];
+    nd_dumpling_init(&sn.out);
+    rc = ND_EXIT_RUNTIME;
+    nd_signals_install(&s_stop);
+
+    if (!sn.to_stdout) {
+        sn.pub = sn_pub_new(sn.hub, sn.file != NULL, &s_stop, err, sizeof err);
+        if (!sn.pub) {
+            nd_error("%s", err);
+            rc = ND_EXIT_USAGE;
+            goto done;
+        }
+    } else {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    }
+    int krc = s_make_kitchen(&sn);
+    if (krc >= 0) {
+        rc = krc;
+        goto done;
+    }
+
+    if (sn.file) {
+        sn.pcap = sn_open_file(sn.file, err, sizeof err);
+    } else {
+        if (!sn.interface) {
+            if (sn_default_device(device, sizeof device, err, sizeof err) != 0) {
+                nd_error("%s", err);
+                goto done;
+            }
+            sn.interface = device;
+        }
+        sn.pcap = sn_open_live(sn.interface, err, sizeof err);
+    }
+    if (!sn.pcap) {
+        nd_error("%s", err);
+        goto done;
+    }
+    if (sn_check_linktype(sn.pcap, err, sizeof err) != 0) {
+        nd_error("%s", err);
+        goto done;
+    }
+    sn.linktype = pcap_datalink(sn.pcap);
+    int frc = sn_set_filter(sn.pcap, sn.filter, err, sizeof err);
+    if (frc != 0) {
+        nd_error("%s", err);
+        rc = frc == -1 ? ND_EXIT_USAGE : ND_EXIT_RUNTIME;
+        goto done;
+    }
+    nd_info("kitchen %s: %s %s, filter \"%s\", %zu chef(s), %s%s", sn.kitchen_name,
+            sn.file ? "reading" : "capturing on", sn.file ? sn.file : sn.interface, sn.filter,
+            nd_kitchen_chef_count(sn.kitchen), sn.to_stdout ? "printing to stdout" : "hub ",
+            sn.to_stdout ? "" : sn.hub);
+
+    if (sn.file) {
+        /* Wait for the hub before the first dumpling (documented in --help):
+         * a file is read in a moment, and what the hub misses is lost. */
+        if (sn.pub && !sn_pub_wait_ready(sn.pub, -1)) {
+            rc = ND_EXIT_OK; /* stopped by a signal while waiting */
+            s_summary(&sn);
+            goto done;
+        }
+        rc = s_run_offline(&sn) == 0 ? ND_EXIT_OK : ND_EXIT_RUNTIME;
+    } else {
+        rc = s_run_live(&sn) == 0 ? ND_EXIT_OK : ND_EXIT_RUNTIME;
+    }
+    s_summary(&sn);
+    if (sn.to_stdout)
+        fflush(stdout);
+
+done:
+    if (sn.pub && sn.file)
+        nd_debug("flushing queued dumplings (up to %.1f s)", sn.linger);
+    /* Live capture: don't hold a stopped kitchen for a hub that is gone. */
+    sn_pub_destroy(&sn.pub, sn.file ? sn.linger : (sn.linger < 1 ? sn.linger : 1));
+    nd_kitchen_destroy(&sn.kitchen);
+    if (sn.pcap)
+        pcap_close(sn.pcap);
+    nd_dumpling_release(&sn.out);
+    return rc;
+}

@@ -1,0 +1,229 @@
+/* publish.c: nd-snifty's connection to the hub (see publish.h).
+ *
+ * Why XPUB and not PUB: a PUB socket silently drops what it sends before the
+ * subscriber's subscription has arrived, and a TCP connection or a finished
+ * handshake does not mean the subscription is there yet. An XPUB socket
+ * receives the hub's subscription message itself ("\x01" = everything), so the
+ * kitchen knows exactly when the hub listens, and, with ZMQ_XPUB_VERBOSER, the
+ * "\x00" unsubscription ZeroMQ makes up when the hub goes away. To the hub's
+ * XSUB it is an ordinary publisher. With ZMQ_XPUB_NODROP a full queue returns
+ * EAGAIN instead of dropping silently. */
+#include "publish.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "netdumplings/log.h"
+
+struct sn_pub {
+    void *ctx;
+    void *sock;
+    char *endpoint;
+    bool hold;
+    volatile sig_atomic_t *stop;
+    long subscriptions; /* the hub's live subscriptions */
+    bool said_waiting;
+    bool said_dropping;
+    uint64_t sent, failed;
+    double events_at; /* monotonic time subscription news was last read */
+};
+
+sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *stop, char *err,
+                     size_t errlen)
+{
+    sn_pub_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->endpoint = strdup(endpoint))) {
+        free(self);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    self->hold = hold;
+    self->stop = stop;
+    self->ctx = zmq_ctx_new();
+    if (!self->ctx || !(self->sock = zmq_socket(self->ctx, ZMQ_XPUB))) {
+        snprintf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
+        sn_pub_destroy(&self, 0);
+        return NULL;
+    }
+    int one = 1, hwm = 100000;
+    zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(self->sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
+    zmq_setsockopt(self->sock, ZMQ_XPUB_NODROP, &one, sizeof one);
+    /* Without it a connecting socket keeps its pipe, and the old hub's
+     * subscription, across a reconnect: the kitchen could not tell that the
+     * hub went away, and a restarted hub would be counted twice. With it the
+     * pipe ends with the connection and ZeroMQ reports "\x00" at once. */
+    zmq_setsockopt(self->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (zmq_connect(self->sock, endpoint) != 0) {
+        snprintf(err, errlen, "invalid hub endpoint '%s': %s (expected e.g. tcp://host:%d)",
+                 endpoint, zmq_strerror(errno), 11347);
+        sn_pub_destroy(&self, 0);
+        return NULL;
+    }
+    return self;
+}
+
+void sn_pub_destroy(sn_pub_t **self_p, double linger)
+{
+    if (!self_p || !*self_p)
+        return;
+    sn_pub_t *self = *self_p;
+    if (self->sock) {
+        int ms = linger > 0 ? (int)(linger * 1000) : 0;
+        zmq_setsockopt(self->sock, ZMQ_LINGER, &ms, sizeof ms);
+        zmq_close(self->sock);
+    }
+    /* Blocks until queued messages have gone to TCP or the linger ran out. */
+    if (self->ctx)
+        zmq_ctx_term(self->ctx);
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+void *sn_pub_socket(sn_pub_t *self)
+{
+    return self->sock;
+}
+
+bool sn_pub_ready(const sn_pub_t *self)
+{
+    return self->subscriptions > 0;
+}
+
+void sn_pub_events(sn_pub_t *self)
+{
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, self->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        const unsigned char *data = zmq_msg_data(&m);
+        size_t len = zmq_msg_size(&m);
+        bool was = sn_pub_ready(self);
+        if (len >= 1 && data[0] == 1)
+            self->subscriptions++;
+        else if (len >= 1 && data[0] == 0 && self->subscriptions > 0)
+            self->subscriptions--;
+        zmq_msg_close(&m);
+        if (!was && sn_pub_ready(self)) {
+            nd_info("hub at %s is listening", self->endpoint);
+            self->said_waiting = false;
+            self->said_dropping = false;
+        } else if (was && !sn_pub_ready(self)) {
+            self->said_dropping = true; /* said here, once */
+            nd_warn("lost the hub at %s; %s", self->endpoint,
+                    self->hold ? "dumplings wait until it is back"
+                               : "capture goes on, dumplings are dropped until it is back");
+        }
+    }
+}
+
+bool sn_pub_wait_ready(sn_pub_t *self, double timeout)
+{
+    double start = nd_monotonic();
+    double deadline = start + timeout;
+    sn_pub_events(self);
+    while (!sn_pub_ready(self)) {
+        if (self->stop && *self->stop)
+            return false;
+        /* A hub that is there answers within milliseconds: only say we wait
+         * when it is really missing. */
+        if (!self->said_waiting && nd_monotonic() - start > 0.5) {
+            nd_info("waiting for hub at %s%s", self->endpoint,
+                    timeout < 0 ? " (start nd-shifty; Ctrl-C to give up)" : "");
+            self->said_waiting = true;
+        }
+        long wait_ms = 100;
+        if (timeout >= 0) {
+            double left = deadline - nd_monotonic();
+            if (left <= 0)
+                return false;
+            if (left * 1000 < wait_ms)
+                wait_ms = (long)(left * 1000) + 1;
+        }
+        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, wait_ms) < 0 && errno != EINTR)
+            return false;
+        sn_pub_events(self);
+    }
+    return true;
+}
+
+/* One attempt at sending both frames. Returns 0, or -1 with errno. */
+static int s_send(sn_pub_t *self, const char *topic, size_t topic_len, const uint8_t *body,
+                  size_t body_len)
+{
+    if (zmq_send(self->sock, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    /* Once the first frame is accepted the rest of the message goes too. */
+    if (zmq_send(self->sock, body, body_len, ZMQ_DONTWAIT) < 0)
+        return -1;
+    return 0;
+}
+
+void sn_pub_say_waiting(sn_pub_t *self)
+{
+    if (sn_pub_ready(self) || self->said_dropping)
+        return;
+    nd_info("waiting for hub at %s: capture goes on, dumplings are dropped until it is there",
+            self->endpoint);
+    self->said_dropping = true;
+}
+
+int sn_pub_serve(void *arg, const char *topic, size_t topic_len, const uint8_t *body,
+                 size_t body_len)
+{
+    sn_pub_t *self = arg;
+    /* Reading subscription news costs a system call (libzmq polls its command
+     * pipe): do it at most every 2 ms, not per dumpling. */
+    double now = nd_monotonic();
+    if (now - self->events_at >= 0.002 || !sn_pub_ready(self)) {
+        self->events_at = now;
+        sn_pub_events(self);
+    }
+    for (;;) {
+        if (!sn_pub_ready(self)) {
+            if (!self->hold) {
+                sn_pub_say_waiting(self);
+                self->failed++;
+                return -1;
+            }
+            if (!sn_pub_wait_ready(self, -1)) {
+                self->failed++;
+                return -1;
+            }
+        }
+        if (s_send(self, topic, topic_len, body, body_len) == 0) {
+            self->sent++;
+            return 0;
+        }
+        if (errno != EAGAIN || !self->hold || (self->stop && *self->stop)) {
+            self->failed++;
+            return -1;
+        }
+        /* Queue full: give the I/O thread a moment (an XPUB always reports
+         * POLLOUT, so polling for room would spin), reading subscription news. */
+        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 5) < 0 && errno != EINTR) {
+            self->failed++;
+            return -1;
+        }
+        sn_pub_events(self);
+    }
+}
+
+uint64_t sn_pub_sent(const sn_pub_t *self)
+{
+    return self ? self->sent : 0;
+}
+
+uint64_t sn_pub_failed(const sn_pub_t *self)
+{
+    return self ? self->failed : 0;
+}
