@@ -1,0 +1,176 @@
+/* gateway.h: the state nd-gateway's parts share: the options, the hub side
+ * (hub.c), the ring of JSON dumplings (ring.c), the WebSocket and HTTP
+ * callback (ws.c, http.c) and the counters /metrics shows. */
+#ifndef GW_GATEWAY_H
+#define GW_GATEWAY_H
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netdumplings/dumpling.h"
+
+#define GW_MAX_FILTER 16       /* chefs or kitchens one client may name */
+#define GW_MAX_CLIENT_MSG 4096 /* a client's message, assembled */
+#define GW_CLOSE_LAGGING 4008
+#define GW_DRAIN_BATCH 4096 /* messages read from the hub per round at most */
+#define GW_CLOSE_BAD_FIRST 4000
+
+/* ---- ring.c: one producer, a reader position per client ---------------- */
+
+/* One dumpling, converted to JSON once, sent to every client that wants it. */
+typedef struct {
+    char chef[65];
+    char kitchen[65];
+    size_t len;         /* JSON text length */
+    unsigned char *buf; /* LWS_PRE bytes of headroom, then the JSON text */
+} gw_msg_t;
+
+typedef struct gw_ring gw_ring_t;
+
+gw_ring_t *gw_ring_new(size_t capacity);
+void gw_ring_destroy(gw_ring_t **self_p);
+/* Appends; takes ownership of msg->buf. The oldest message is freed when full. */
+void gw_ring_push(gw_ring_t *self, gw_msg_t *msg);
+/* Sequence number the next pushed message gets (starts at 1). */
+uint64_t gw_ring_head(const gw_ring_t *self);
+/* Oldest sequence number still held. */
+uint64_t gw_ring_oldest(const gw_ring_t *self);
+/* The message with sequence `seq`, or NULL if it was overwritten or not yet pushed. */
+const gw_msg_t *gw_ring_get(const gw_ring_t *self, uint64_t seq);
+size_t gw_ring_capacity(const gw_ring_t *self);
+
+/* ---- the per-client state lws allocates (ws.c) -------------------------- */
+
+typedef struct gw_client {
+    struct lws *wsi;
+    struct gw_client *next; /* in gw_t.clients */
+    bool is_ws;             /* established WebSocket, in the list */
+    char eater_name[65];
+    bool named;  /* eater_name was given and is a valid name */
+    uint64_t id; /* 1, 2, ... in order of arrival */
+    char peer[64];
+    uint64_t next_seq; /* next ring sequence to send */
+    char *chefs[GW_MAX_FILTER];
+    size_t nchefs;
+    char *kitchens[GW_MAX_FILTER];
+    size_t nkitchens;
+    bool got_first; /* the first message was seen (or not expected) */
+    int close_code; /* non-zero: close with this on next writeable */
+    const char *close_reason;
+    unsigned char *rx; /* a fragmented client message being assembled */
+    size_t rx_len;
+    /* HTTP responses built in memory (/metrics, /healthz). */
+    char *http_body;
+    size_t http_len;
+    unsigned int http_status;
+    const char *http_type;
+} gw_client_t;
+
+/* ---- the whole gateway -------------------------------------------------- */
+
+typedef struct {
+    /* options */
+    const char *hub_endpoint;
+    const char *address; /* NULL: all interfaces */
+    int port;
+    const char *web_root;
+    long max_clients;
+    long backlog;
+    bool seconds;   /* --time-unit s */
+    long ping_secs; /* idle seconds before a ping; twice that without an answer: dropped */
+
+    /* hub side (hub.c) */
+    void *zmq_ctx;
+    void *sub;
+    void *monitor;
+    bool hub_connected;
+    char **subs; /* current SUB subscriptions */
+    size_t nsubs;
+    bool subs_dirty;
+    nd_dumpling_t dumpling; /* decoder state, reused */
+    char *scratch;          /* JSON text buffer, reused */
+    size_t scratch_cap;
+    struct lws *zmq_wsi; /* the SUB socket's ZMQ_FD, adopted into lws's poll */
+    lws_sorted_usec_list_t tick;
+    bool throttled; /* stopped reading the hub: no room in the ring */
+
+    /* clients */
+    struct lws_context *lws;
+    struct lws_vhost *vhost;
+    gw_ring_t *ring;
+    gw_client_t *clients;
+    size_t nclients;
+
+    /* counters */
+    uint64_t received;   /* dumplings from the hub, valid */
+    uint64_t invalid;    /* bodies that failed validation */
+    uint64_t sent;       /* frames written to clients */
+    uint64_t lag_closed; /* clients closed for lagging */
+    uint64_t bad_closed; /* clients closed for bad input */
+    uint64_t rejected;   /* clients turned away by --max-clients */
+    uint64_t accepted;   /* WebSocket clients ever */
+    double started;      /* monotonic */
+
+    /* latest SystemStatusChef figures; has_status once one was seen */
+    bool has_status;
+    double hub_in, hub_out, hub_uptime, hub_kitchens, hub_eaters, hub_subscriptions;
+
+    /* heartbeat to the hub's in port (heartbeat.c) */
+    const char *hub_in_endpoint; /* --hub-in; NULL: the --hub host, port 11347 */
+    char *hb_endpoint;
+    void *hb_sock;
+    long hb_subscribed; /* the hub's live subscriptions: > 0 while it listens */
+    double hb_next;     /* monotonic */
+    uint64_t hb_seq;
+    char hb_name[ND_NAME_MAX + 1];
+    char hb_boot_id[33];
+    double hb_start_time;
+    nd_payload_t *hb_pl;
+
+    volatile sig_atomic_t stop;
+} gw_t;
+
+/* hub.c */
+/* Returns 0, -1 on a runtime error, -2 when the endpoint is unusable (usage). */
+int gw_hub_open(gw_t *gw, char *err, size_t errlen);
+void gw_hub_close(gw_t *gw);
+/* Reads every message waiting on the SUB socket (it is edge-triggered). */
+/* Reads up to `max` messages, and no more than gw_ws_room() allows; returns
+ * true when the socket was left empty or the ring is full (gw->throttled). */
+bool gw_hub_drain(gw_t *gw, int max);
+/* Reads socket-monitor events: connected / disconnected. */
+void gw_hub_poll_monitor(gw_t *gw);
+/* Narrows or widens the SUB subscription to what the clients want. */
+void gw_hub_resubscribe(gw_t *gw);
+/* The ZMQ_FD to hand to lws's poll loop. */
+int gw_hub_fd(gw_t *gw);
+
+/* main.c: the periodic work (monitor, resubscription, lag, draining). */
+void gw_tick(lws_sorted_usec_list_t *sul);
+
+/* heartbeat.c: "$gateway/<name>" every second to the hub's in port. */
+int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen);
+void gw_heartbeat_tick(gw_t *gw);
+void gw_heartbeat_close(gw_t *gw);
+
+/* ws.c */
+extern const struct lws_protocols gw_protocols[];
+/* Wakes every client that has something new to send, and closes laggers. */
+void gw_ws_kick(gw_t *gw);
+/* How many dumplings may enter the ring now: the ring is paced by the client
+ * furthest ahead, so that a burst overruns only the clients that really are
+ * slower than the fastest one. The full capacity when there are no clients. */
+size_t gw_ws_room(gw_t *gw);
+/* Closes every client with `code` and `reason` on its next writeable. */
+void gw_ws_close_all(gw_t *gw, int code, const char *reason);
+bool gw_client_wants(const gw_client_t *c, const gw_msg_t *m);
+
+/* http.c: answers one HTTP request; returns what the lws callback returns. */
+int gw_http_request(gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri);
+int gw_http_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c);
+void gw_http_cleanup(gw_client_t *c);
+
+#endif

@@ -1,0 +1,144 @@
+/* heartbeat.c: nd-gateway's heartbeat to the hub: a "$gateway/<name>" control
+ * message every second on a second socket connected to the hub's in port,
+ * with the gateway's identity and its lag counters (docs/protocol.md,
+ * "Control messages"). The SUB socket towards the hub's out port cannot carry
+ * it: a SUB sends subscriptions, not messages.
+ *
+ * The socket is an XPUB, as in nd-snifty: it receives the hub's subscription
+ * itself, so the gateway sends only while the hub listens and notices a
+ * restarted hub (ZMQ_IMMEDIATE drops the pipe with the connection). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "gateway.h"
+#include "netdumplings/log.h"
+
+#define S_INTERVAL 1.0
+
+/* "tcp://host:11349" -> "tcp://host:11347": the hub's in port on the same host. */
+static char *s_derive(const char *out)
+{
+    const char *colon = strrchr(out, ':');
+    if (!colon || colon < out + 6 || colon[-1] == '/')
+        return NULL;
+    size_t n = (size_t)(colon - out);
+    char *in = malloc(n + 8);
+    if (in)
+        snprintf(in, n + 8, "%.*s:%d", (int)n, out, ND_PORT_HUB_IN);
+    return in;
+}
+
+int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
+{
+    gw->hb_endpoint =
+        gw->hub_in_endpoint ? strdup(gw->hub_in_endpoint) : s_derive(gw->hub_endpoint);
+    if (!gw->hb_endpoint) {
+        snprintf(err, errlen, "cannot tell the hub's in port from '%s': give --hub-in",
+                 gw->hub_endpoint);
+        return -1;
+    }
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        double t = nd_now();
+        long pid = (long)getpid();
+        memcpy(b, &t, 8);
+        memcpy(b + 8, &pid, sizeof pid < 8 ? sizeof pid : 8);
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(gw->hb_boot_id + 2 * i, 3, "%02x", b[i]);
+    gw->hb_start_time = nd_now();
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    /* A valid name: [A-Za-z0-9_.-], at most 64. */
+    int n = snprintf(gw->hb_name, sizeof gw->hb_name, "nd-gateway.%.30s.%d", host, gw->port);
+    for (int i = 0; i < n && gw->hb_name[i]; i++)
+        if (!nd_name_validn(&gw->hb_name[i], 1))
+            gw->hb_name[i] = '-';
+    if (!(gw->hb_pl = nd_payload_new()) || !(gw->hb_sock = zmq_socket(gw->zmq_ctx, ZMQ_XPUB))) {
+        snprintf(err, errlen, "cannot create the heartbeat socket: %s", zmq_strerror(errno));
+        return -1;
+    }
+    int one = 1, zero = 0, hwm = 10;
+    zmq_setsockopt(gw->hb_sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(gw->hb_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(gw->hb_sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
+    zmq_setsockopt(gw->hb_sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (zmq_connect(gw->hb_sock, gw->hb_endpoint) != 0) {
+        snprintf(err, errlen, "invalid hub in endpoint '%s': %s", gw->hb_endpoint,
+                 zmq_strerror(errno));
+        return -1;
+    }
+    gw->hb_next = nd_monotonic();
+    nd_info("heartbeat as %s to %s", gw->hb_name, gw->hb_endpoint);
+    return 0;
+}
+
+void gw_heartbeat_close(gw_t *gw)
+{
+    if (gw->hb_sock)
+        zmq_close(gw->hb_sock);
+    gw->hb_sock = NULL;
+    nd_payload_destroy(&gw->hb_pl);
+    free(gw->hb_endpoint);
+    gw->hb_endpoint = NULL;
+}
+
+void gw_heartbeat_tick(gw_t *gw)
+{
+    if (!gw->hb_sock)
+        return;
+    /* The hub's subscription news: "\x01" when it listens, "\x00" when gone. */
+    bool was = gw->hb_subscribed > 0;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, gw->hb_sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        const unsigned char *d = zmq_msg_data(&m);
+        if (zmq_msg_size(&m) >= 1 && d[0] == 1)
+            gw->hb_subscribed++;
+        else if (zmq_msg_size(&m) >= 1 && d[0] == 0 && gw->hb_subscribed > 0)
+            gw->hb_subscribed--;
+        zmq_msg_close(&m);
+    }
+    bool ready = gw->hb_subscribed > 0;
+    double now = nd_monotonic();
+    if (!ready || (was && now < gw->hb_next))
+        return;
+    gw->hb_next = now + S_INTERVAL;
+    gw->hb_seq++;
+    nd_payload_t *p = gw->hb_pl;
+    nd_payload_reset(p);
+    nd_pl_map(p);
+    nd_pl_kv_str(p, "gateway_name", gw->hb_name);
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    nd_pl_kv_str(p, "hostname", host);
+    nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
+    nd_pl_kv_str(p, "version", nd_version());
+    nd_pl_kv_double(p, "start_time", gw->hb_start_time);
+    nd_pl_kv_str(p, "boot_id", gw->hb_boot_id);
+    nd_pl_kv_double(p, "heartbeat_interval", S_INTERVAL);
+    nd_pl_kv_uint(p, "heartbeat_seq", gw->hb_seq);
+    nd_pl_kv_double(p, "time", nd_now());
+    nd_pl_kv_uint(p, "clients", gw->nclients);
+    nd_pl_kv_uint(p, "clients_lag_closed", gw->lag_closed);
+    /* A lagging client is closed (4008), never served with holes. */
+    nd_pl_kv_uint(p, "dumplings_lag_dropped", 0);
+    nd_pl_kv_uint(p, "dumplings_out", gw->sent);
+    nd_pl_end(p);
+    if (nd_pl_error(p))
+        return;
+    char topic[ND_NAME_MAX + 16];
+    int tlen = snprintf(topic, sizeof topic, "$gateway/%s", gw->hb_name);
+    if (zmq_send(gw->hb_sock, topic, (size_t)tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(gw->hb_sock, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT) < 0)
+        nd_debug("heartbeat not sent: %s", zmq_strerror(errno));
+}

@@ -1,0 +1,314 @@
+/* hub.c: nd-gateway's side of the hub: one SUB socket to the hub's XPUB, a
+ * socket monitor that tells /healthz whether the hub is there, each dumpling
+ * decoded and turned into JSON text once, and the subscription kept to the
+ * union of what the WebSocket clients asked for so the hub does the filtering. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "gateway.h"
+#include "netdumplings/log.h"
+
+#define S_MONITOR_ENDPOINT "inproc://nd-gateway-monitor"
+#define S_STATUS_TOPIC "SystemStatusChef/"
+
+int gw_hub_open(gw_t *gw, char *err, size_t errlen)
+{
+    gw->zmq_ctx = zmq_ctx_new();
+    if (!gw->zmq_ctx) {
+        snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(errno));
+        return -1;
+    }
+    gw->sub = zmq_socket(gw->zmq_ctx, ZMQ_SUB);
+    if (!gw->sub) {
+        snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(errno));
+        return -1;
+    }
+    /* The gateway drains as fast as it can; a deep queue here absorbs bursts
+     * while lws is writing, instead of the hub dropping at its high-water mark. */
+    int hwm = 100000, linger = 0, ivl = 100, ivl_max = 2000;
+    zmq_setsockopt(gw->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(gw->sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(gw->sub, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(gw->sub, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    if (zmq_socket_monitor(gw->sub, S_MONITOR_ENDPOINT,
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+        snprintf(err, errlen, "zmq_socket_monitor: %s", zmq_strerror(errno));
+        return -1;
+    }
+    gw->monitor = zmq_socket(gw->zmq_ctx, ZMQ_PAIR);
+    if (!gw->monitor || zmq_connect(gw->monitor, S_MONITOR_ENDPOINT) != 0) {
+        snprintf(err, errlen, "monitor: %s", zmq_strerror(errno));
+        return -1;
+    }
+    zmq_setsockopt(gw->monitor, ZMQ_LINGER, &linger, sizeof linger);
+    /* A bad endpoint is a usage error; an absent hub is not (zmq retries). */
+    if (zmq_connect(gw->sub, gw->hub_endpoint) != 0) {
+        snprintf(err, errlen, "cannot use hub endpoint '%s': %s", gw->hub_endpoint,
+                 zmq_strerror(errno));
+        return -2;
+    }
+    nd_dumpling_init(&gw->dumpling);
+    gw->subs_dirty = true;
+    gw_hub_resubscribe(gw);
+    return 0;
+}
+
+void gw_hub_close(gw_t *gw)
+{
+    if (gw->sub) {
+        zmq_socket_monitor(gw->sub, NULL, 0);
+        zmq_close(gw->sub);
+        gw->sub = NULL;
+        nd_dumpling_release(&gw->dumpling);
+    }
+    if (gw->monitor) {
+        zmq_close(gw->monitor);
+        gw->monitor = NULL;
+    }
+    if (gw->zmq_ctx) {
+        zmq_ctx_term(gw->zmq_ctx);
+        gw->zmq_ctx = NULL;
+    }
+    for (size_t i = 0; i < gw->nsubs; i++)
+        free(gw->subs[i]);
+    free(gw->subs);
+    gw->subs = NULL;
+    gw->nsubs = 0;
+    free(gw->scratch);
+    gw->scratch = NULL;
+}
+
+int gw_hub_fd(gw_t *gw)
+{
+    int fd = -1;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt(gw->sub, ZMQ_FD, &fd, &len) != 0)
+        return -1;
+    return fd;
+}
+
+void gw_hub_poll_monitor(gw_t *gw)
+{
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, gw->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&ev) >= 2)
+            memcpy(&event, zmq_msg_data(&ev), 2);
+        zmq_msg_close(&ev);
+        zmq_msg_init(&addr); /* the second frame: the endpoint */
+        zmq_msg_recv(&addr, gw->monitor, ZMQ_DONTWAIT);
+        zmq_msg_close(&addr);
+        if (event == ZMQ_EVENT_CONNECTED && !gw->hub_connected) {
+            gw->hub_connected = true;
+            nd_info("connected to the hub at %s", gw->hub_endpoint);
+        } else if (event == ZMQ_EVENT_DISCONNECTED && gw->hub_connected) {
+            gw->hub_connected = false;
+            nd_warn("lost the hub at %s; retrying", gw->hub_endpoint);
+        }
+    }
+}
+
+/* Keeps the latest hub figures for /metrics. */
+static void s_note_status(gw_t *gw, json_t *payload)
+{
+    static const struct {
+        const char *key;
+        size_t off;
+    } keys[] = {
+        {"total_dumplings_in", offsetof(gw_t, hub_in)},
+        {"total_dumplings_out", offsetof(gw_t, hub_out)},
+        {"server_uptime", offsetof(gw_t, hub_uptime)},
+        {"dumpling_kitchen_count", offsetof(gw_t, hub_kitchens)},
+        {"dumpling_eater_count", offsetof(gw_t, hub_eaters)},
+        {"subscriptions", offsetof(gw_t, hub_subscriptions)},
+    };
+    if (!json_is_object(payload))
+        return;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(payload, keys[i].key);
+        if (json_is_number(v))
+            *(double *)((char *)gw + keys[i].off) = json_number_value(v);
+    }
+    gw->has_status = true;
+}
+
+/* One two-frame message: decode, convert to JSON once, push into the ring. */
+static void s_handle(gw_t *gw, const char *topic, size_t topic_len, const void *body,
+                     size_t body_len)
+{
+    static nd_ratelimit_t rl;
+    char why[128] = "";
+    if (topic_len > 0 && topic[0] == '$')
+        return; /* hub control traffic, not for eaters */
+    if (nd_dumpling_decode(&gw->dumpling, body, body_len, why, sizeof why) != 0 ||
+        !nd_dumpling_topic_matches(&gw->dumpling, topic, topic_len)) {
+        gw->invalid++;
+        char shown[81]; /* the topic came off the network: printable only in the log */
+        size_t n = topic_len < sizeof shown - 1 ? topic_len : sizeof shown - 1;
+        for (size_t i = 0; i < n; i++)
+            shown[i] = topic[i] >= 0x20 && topic[i] < 0x7f ? topic[i] : '?';
+        shown[n] = '\0';
+        nd_log_limited(&rl, 10, ND_LOG_WARN, "dropped an invalid dumpling (topic '%s'): %s", shown,
+                       why[0] ? why : "topic does not match the body");
+        return;
+    }
+    json_t *json = nd_dumpling_to_json(&gw->dumpling, gw->seconds);
+    if (!json) {
+        gw->invalid++;
+        return;
+    }
+    if (strcmp(gw->dumpling.chef, "SystemStatusChef") == 0)
+        s_note_status(gw, json_object_get(json, "payload"));
+
+    size_t n = json_dumpb(json, gw->scratch, gw->scratch_cap, JSON_COMPACT);
+    if (n > gw->scratch_cap) {
+        char *bigger = realloc(gw->scratch, n);
+        if (!bigger) {
+            json_decref(json);
+            return;
+        }
+        gw->scratch = bigger;
+        gw->scratch_cap = n;
+        n = json_dumpb(json, gw->scratch, gw->scratch_cap, JSON_COMPACT);
+    }
+    json_decref(json);
+    if (n == 0)
+        return;
+
+    gw_msg_t msg;
+    memset(&msg, 0, sizeof msg);
+    snprintf(msg.chef, sizeof msg.chef, "%s", gw->dumpling.chef);
+    snprintf(msg.kitchen, sizeof msg.kitchen, "%s", gw->dumpling.kitchen);
+    msg.buf = malloc(LWS_PRE + n);
+    if (!msg.buf)
+        return;
+    memcpy(msg.buf + LWS_PRE, gw->scratch, n);
+    msg.len = n;
+    gw_ring_push(gw->ring, &msg);
+    gw->received++;
+}
+
+bool gw_hub_drain(gw_t *gw, int max)
+{
+    zmq_msg_t topic, body;
+    size_t room = gw_ws_room(gw);
+    if ((size_t)max > room)
+        max = (int)room;
+    if (max == 0) {
+        /* Leave it in ZeroMQ's queue (and then the hub's) until a client
+         * writes; s_writeable wakes the tick. */
+        gw->throttled = true;
+        return true;
+    }
+    for (int i = 0; i < max; i++) {
+        zmq_msg_init(&topic);
+        if (zmq_msg_recv(&topic, gw->sub, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&topic);
+            return true; /* EAGAIN: empty, the edge is re-armed */
+        }
+        bool ok = false;
+        if (zmq_msg_more(&topic)) {
+            zmq_msg_init(&body);
+            zmq_msg_recv(&body, gw->sub, 0);
+            ok = !zmq_msg_more(&body);
+            /* Skip any surplus frames: a message is exactly topic + body. */
+            while (zmq_msg_more(&body)) {
+                zmq_msg_close(&body);
+                zmq_msg_init(&body);
+                zmq_msg_recv(&body, gw->sub, 0);
+            }
+            if (ok)
+                s_handle(gw, zmq_msg_data(&topic), zmq_msg_size(&topic), zmq_msg_data(&body),
+                         zmq_msg_size(&body));
+            zmq_msg_close(&body);
+        }
+        if (!ok)
+            gw->invalid++;
+        zmq_msg_close(&topic);
+    }
+    return false;
+}
+
+static bool s_has(char **set, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(set[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* What the clients want: "" when any client takes every chef (or has not said
+ * yet), else "<chef>/" for each chef asked for. SystemStatusChef is always
+ * taken: /metrics shows the hub's figures. */
+void gw_hub_resubscribe(gw_t *gw)
+{
+    if (!gw->subs_dirty || !gw->sub)
+        return;
+    gw->subs_dirty = false;
+
+    size_t cap = 2, n = 0;
+    for (gw_client_t *c = gw->clients; c; c = c->next)
+        cap += c->nchefs + 1;
+    char **want = calloc(cap + 1, sizeof *want);
+    if (!want)
+        return;
+    bool all = false;
+    for (gw_client_t *c = gw->clients; c; c = c->next)
+        if (c->nchefs == 0)
+            all = true;
+    if (all) {
+        want[n++] = strdup("");
+    } else {
+        want[n++] = strdup(S_STATUS_TOPIC);
+        for (gw_client_t *c = gw->clients; c; c = c->next)
+            for (size_t i = 0; i < c->nchefs; i++) {
+                char t[80];
+                snprintf(t, sizeof t, "%s/", c->chefs[i]);
+                if (!s_has(want, n, t))
+                    want[n++] = strdup(t);
+            }
+    }
+    /* Registration with the hub, as the eater library does it: a subscription
+     * "$eater/<name>/<id>" that nobody publishes on, for the gateway itself
+     * and for every WebSocket eater that gave a valid name, so the hub's
+     * status lists them. */
+    char reg[ND_NAME_MAX + 64];
+    snprintf(reg, sizeof reg, "$eater/nd-gateway/%ld", (long)getpid());
+    want[n++] = strdup(reg);
+    for (gw_client_t *c = gw->clients; c; c = c->next)
+        if (c->named) {
+            snprintf(reg, sizeof reg, "$eater/%s/gw%ld.%llu", c->eater_name, (long)getpid(),
+                     (unsigned long long)c->id);
+            want[n++] = strdup(reg);
+        }
+    /* Subscribe to the new before dropping the old, so no dumpling a client
+     * still wants falls between the two. */
+    for (size_t i = 0; i < n; i++)
+        if (want[i] && !s_has(gw->subs, gw->nsubs, want[i])) {
+            zmq_setsockopt(gw->sub, ZMQ_SUBSCRIBE, want[i], strlen(want[i]));
+            nd_debug("subscribed to '%s'", want[i]);
+        }
+    for (size_t i = 0; i < gw->nsubs; i++) {
+        if (!s_has(want, n, gw->subs[i])) {
+            zmq_setsockopt(gw->sub, ZMQ_UNSUBSCRIBE, gw->subs[i], strlen(gw->subs[i]));
+            nd_debug("unsubscribed from '%s'", gw->subs[i]);
+        }
+        free(gw->subs[i]);
+    }
+    free(gw->subs);
+    gw->subs = want;
+    gw->nsubs = n;
+    /* Any operation on a ZeroMQ socket may consume the edge of ZMQ_FD: look
+     * at the socket again soon rather than wait for the next edge. */
+    if (gw->lws)
+        lws_sul_schedule(gw->lws, 0, &gw->tick, gw_tick, 1);
+}

@@ -1,0 +1,314 @@
+/* main.c: nd-gateway: options, then one loop. The hub's SUB socket (hub.c) is
+ * adopted into libwebsockets' poll loop as a raw file, so lws_service() wakes
+ * for WebSocket, HTTP and hub traffic alike; a 100 ms timer (gw_tick) reads
+ * the socket monitor, narrows or widens the hub subscription, closes laggers
+ * and drains anything an edge-triggered wake-up could have left behind. */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gateway.h"
+#include "nd_version.h"
+#include "netdumplings/cli.h"
+#include "netdumplings/log.h"
+
+#define S_PROG "nd-gateway"
+#define S_TICK_US (100 * LWS_US_PER_MS)
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: " S_PROG " [OPTION]...\n"
+            "Serve the hub's dumplings as JSON over WebSocket, and the live web page,\n"
+            "on one HTTP port.\n"
+            "\n"
+            "  -H, --hub ENDPOINT      the hub's XPUB (default tcp://localhost:%d)\n"
+            "      --hub-in ENDPOINT   the hub's in port, for the gateway's heartbeat (its\n"
+            "                          client and lag counts in the hub's status; default:\n"
+            "                          the --hub host, port 11347)\n"
+            "  -p, --port PORT         HTTP and WebSocket port (default %d; 0 = any free)\n"
+            "  -a, --address ADDR      listen on this address only (default: all)\n"
+            "  -w, --web-root DIR      the web page's files (default: %s if it exists,\n"
+            "                          else the source tree's eaters/web)\n"
+            "  -m, --max-clients N     WebSocket clients at once (default 1000)\n"
+            "  -b, --backlog N         dumplings a client may fall behind before it is\n"
+            "                          closed with 4008 \"lagging\" (default 16384)\n"
+            "  -t, --time-unit UNIT    creation_time in ms (default) or s (netdumplings 0.5)\n"
+            "      --ping SECS         ping a client silent for SECS, drop it after twice\n"
+            "                          that without an answer (default 20)\n"
+            "  -v, --verbose           more log lines (repeat for lws warnings)\n"
+            "  -q, --quiet             errors only\n"
+            "  -h, --help              this help\n"
+            "  -V, --version           version\n"
+            "\n"
+            "WebSocket: ws://HOST:PORT/?chef=NAME&kitchen=NAME, optional first message\n"
+            "{\"eater_name\": \"..\", \"chef_filter\": [..], \"kitchen_filter\": [..]}.\n"
+            "HTTP: / (the page), /metrics (Prometheus), /healthz (200 hub up, 503 down).\n"
+            "Exit status: 0 ok, 1 runtime error (e.g. port in use), 2 usage error.\n",
+            ND_PORT_HUB_OUT, ND_PORT_GATEWAY, ND_WEB_ROOT);
+}
+
+static void s_lws_log(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    nd_log(level == LLL_ERR ? ND_LOG_ERROR : ND_LOG_WARN, "lws: %.*s", (int)n, line);
+}
+
+/* lws only says "failed"; binding a test socket first gives the real reason. */
+static int s_check_port(const char *address, int port, char *err, size_t errlen)
+{
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    int rc = getaddrinfo(address, service, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot use address '%s': %s", address ? address : "*",
+                 gai_strerror(rc));
+        return -1;
+    }
+    int result = 0;
+    for (struct addrinfo *ai = res; ai && result == 0; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            snprintf(err, errlen, "cannot listen on %s port %d: %s", address ? address : "*", port,
+                     strerror(errno));
+            result = -1;
+        }
+        close(fd);
+    }
+    freeaddrinfo(res);
+    return result;
+}
+
+static bool s_has_index(const char *dir)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void gw_tick(lws_sorted_usec_list_t *sul)
+{
+    gw_t *gw = lws_container_of(sul, gw_t, tick);
+    gw_hub_poll_monitor(gw);
+    gw_heartbeat_tick(gw);
+    bool empty = gw_hub_drain(gw, GW_DRAIN_BATCH);
+    gw_hub_resubscribe(gw);
+    gw_ws_kick(gw);
+    /* A batch that did not empty the socket gets the rest after lws has
+     * written to the clients; otherwise this is the 100 ms safety net. */
+    lws_sul_schedule(gw->lws, 0, &gw->tick, gw_tick, empty ? S_TICK_US : 1);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"hub", required_argument, NULL, 'H'},
+        {"hub-in", required_argument, NULL, 'I'},
+        {"port", required_argument, NULL, 'p'},
+        {"address", required_argument, NULL, 'a'},
+        {"web-root", required_argument, NULL, 'w'},
+        {"max-clients", required_argument, NULL, 'm'},
+        {"backlog", required_argument, NULL, 'b'},
+        {"time-unit", required_argument, NULL, 't'},
+        {"ping", required_argument, NULL, 'P'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    static gw_t gw; /* static: the signal flag lives in it */
+    char hub_default[64];
+    snprintf(hub_default, sizeof hub_default, "tcp://localhost:%d", ND_PORT_HUB_OUT);
+    gw.hub_endpoint = hub_default;
+    gw.port = ND_PORT_GATEWAY;
+    gw.max_clients = 1000;
+    gw.backlog = 16384;
+    gw.ping_secs = 20;
+    int verbose = 0;
+    bool quiet = false;
+    long v;
+
+    int ch;
+    while ((ch = getopt_long(argc, argv, "H:p:a:w:m:b:t:vqhV", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'H':
+            gw.hub_endpoint = optarg;
+            break;
+        case 'I':
+            gw.hub_in_endpoint = optarg;
+            break;
+        case 'p':
+            if (nd_parse_long(optarg, 0, 65535, &v) != 0) {
+                fprintf(stderr, S_PROG ": --port: '%s' is not a port number (0-65535)\n", optarg);
+                return ND_EXIT_USAGE;
+            }
+            gw.port = (int)v;
+            break;
+        case 'a':
+            gw.address = optarg;
+            break;
+        case 'w':
+            gw.web_root = optarg;
+            break;
+        case 'm':
+            if (nd_parse_long(optarg, 1, 100000, &gw.max_clients) != 0) {
+                fprintf(stderr, S_PROG ": --max-clients: '%s' is not in 1-100000\n", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'b':
+            if (nd_parse_long(optarg, 16, 10000000, &gw.backlog) != 0) {
+                fprintf(stderr, S_PROG ": --backlog: '%s' is not in 16-10000000\n", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'P':
+            if (nd_parse_long(optarg, 1, 3600, &gw.ping_secs) != 0) {
+                fprintf(stderr, S_PROG ": --ping: '%s' is not in 1-3600\n", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 't':
+            if (strcmp(optarg, "ms") == 0) {
+                gw.seconds = false;
+            } else if (strcmp(optarg, "s") == 0) {
+                gw.seconds = true;
+            } else {
+                fprintf(stderr, S_PROG ": --time-unit: '%s' is not ms or s\n", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            verbose++;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            s_usage(stdout);
+            return ND_EXIT_OK;
+        case 'V':
+            nd_print_version(S_PROG);
+            return ND_EXIT_OK;
+        default:
+            fprintf(stderr, "Try '" S_PROG " --help' for more information.\n");
+            return ND_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, S_PROG ": unexpected argument '%s'\nTry '" S_PROG " --help'.\n",
+                argv[optind]);
+        return ND_EXIT_USAGE;
+    }
+    nd_log_setup(S_PROG, quiet ? ND_LOG_ERROR : verbose ? ND_LOG_DEBUG : ND_LOG_INFO);
+    lws_set_log_level(verbose >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR, s_lws_log);
+
+    /* The installed page, else the one in the source tree (running from a build). */
+    if (!gw.web_root)
+        gw.web_root = s_has_index(ND_WEB_ROOT) ? ND_WEB_ROOT : GW_SOURCE_WEB_ROOT;
+    if (!s_has_index(gw.web_root))
+        nd_warn("no index.html in web root '%s': the page will be 404", gw.web_root);
+
+    char err[256];
+    if (gw.port != 0 && s_check_port(gw.address, gw.port, err, sizeof err) != 0) {
+        nd_error("%s", err);
+        return ND_EXIT_RUNTIME;
+    }
+
+    int rc = ND_EXIT_RUNTIME;
+    gw.started = nd_monotonic();
+    gw.ring = gw_ring_new((size_t)gw.backlog);
+    if (!gw.ring) {
+        nd_error("out of memory for a backlog of %ld", gw.backlog);
+        return ND_EXIT_RUNTIME;
+    }
+    nd_signals_install(&gw.stop);
+    int hrc = gw_hub_open(&gw, err, sizeof err);
+    if (hrc != 0) {
+        nd_error("%s", err);
+        if (hrc == -2)
+            rc = ND_EXIT_USAGE;
+        goto out;
+    }
+    if (gw_heartbeat_open(&gw, err, sizeof err) != 0) {
+        nd_error("%s", err);
+        rc = ND_EXIT_USAGE;
+        goto out;
+    }
+
+    /* lws pings a client it has heard nothing from for ping_secs, and drops
+     * it when nothing (no pong either) came back by twice that. */
+    lws_retry_bo_t retry = {
+        .secs_since_valid_ping = (uint16_t)gw.ping_secs,
+        .secs_since_valid_hangup = (uint16_t)(2 * gw.ping_secs),
+    };
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = gw.port;
+    info.iface = gw.address;
+    info.protocols = gw_protocols;
+    info.user = &gw;
+    info.retry_and_idle_policy = &retry;
+    info.vhost_name = "nd-gateway";
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    gw.lws = lws_create_context(&info);
+    if (!gw.lws) {
+        nd_error("cannot start libwebsockets");
+        goto out;
+    }
+    gw.vhost = lws_create_vhost(gw.lws, &info);
+    if (!gw.vhost) {
+        nd_error("cannot listen on %s port %d", gw.address ? gw.address : "*", gw.port);
+        goto out;
+    }
+    /* lws closes what it adopts; it gets a duplicate, zmq keeps its own fd. */
+    int zfd = gw_hub_fd(&gw);
+    lws_sock_file_fd_type u;
+    u.filefd = zfd >= 0 ? dup(zfd) : -1;
+    if (u.filefd < 0 || !(gw.zmq_wsi = lws_adopt_descriptor_vhost(gw.vhost, LWS_ADOPT_RAW_FILE_DESC,
+                                                                  u, gw_protocols[0].name, NULL))) {
+        nd_error("cannot watch the hub socket");
+        goto out;
+    }
+    lws_sul_schedule(gw.lws, 0, &gw.tick, gw_tick, 1);
+
+    nd_info("serving http://%s:%d/ (web root %s), hub %s", gw.address ? gw.address : "*",
+            lws_get_vhost_listen_port(gw.vhost), gw.web_root, gw.hub_endpoint);
+    while (!gw.stop)
+        if (lws_service(gw.lws, 0) < 0)
+            break;
+    /* Say goodbye properly (1001) to every client, for up to half a second. */
+    gw_ws_close_all(&gw, 1001, "gateway shutting down");
+    for (double end = nd_monotonic() + 0.5; gw.nclients && nd_monotonic() < end;)
+        if (lws_service(gw.lws, 0) < 0)
+            break;
+    nd_info("shutting down: %llu dumplings received, %llu frames sent, %llu clients closed "
+            "for lag",
+            (unsigned long long)gw.received, (unsigned long long)gw.sent,
+            (unsigned long long)gw.lag_closed);
+    rc = gw.stop ? ND_EXIT_OK : ND_EXIT_RUNTIME;
+out:
+    if (gw.lws)
+        lws_context_destroy(gw.lws);
+    gw_ring_destroy(&gw.ring);
+    gw_heartbeat_close(&gw);
+    gw_hub_close(&gw);
+    return rc;
+}

@@ -1,0 +1,401 @@
+/* ws.c: the libwebsockets protocol callback of nd-gateway: WebSocket eaters
+ * (connect, optional first message with a name and filters, then one JSON
+ * dumpling per text frame) and, on the same port, HTTP (handed to http.c).
+ * Fan-out reads the shared ring (ring.c) from each client's own position. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "netdumplings/cli.h"
+#include "netdumplings/log.h"
+
+/* How many ring entries one writeable callback looks at and writes, so one
+ * busy client cannot starve the others or the hub side. */
+#define S_SCAN_BUDGET 1024
+#define S_WRITE_BUDGET 128
+
+static gw_t *s_gw(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+bool gw_client_wants(const gw_client_t *c, const gw_msg_t *m)
+{
+    bool ok = c->nchefs == 0;
+    for (size_t i = 0; !ok && i < c->nchefs; i++)
+        ok = strcmp(c->chefs[i], m->chef) == 0;
+    if (!ok)
+        return false;
+    if (c->nkitchens == 0)
+        return true;
+    for (size_t i = 0; i < c->nkitchens; i++)
+        if (strcmp(c->kitchens[i], m->kitchen) == 0)
+            return true;
+    return false;
+}
+
+static void s_free_filters(gw_client_t *c)
+{
+    for (size_t i = 0; i < c->nchefs; i++)
+        free(c->chefs[i]);
+    for (size_t i = 0; i < c->nkitchens; i++)
+        free(c->kitchens[i]);
+    c->nchefs = c->nkitchens = 0;
+}
+
+/* Adds one chef or kitchen name to a filter; -1 when invalid or too many. */
+static int s_add_name(char **list, size_t *n, const char *name, size_t len)
+{
+    if (!nd_name_validn(name, len) || *n >= GW_MAX_FILTER)
+        return -1;
+    for (size_t i = 0; i < *n; i++)
+        if (strlen(list[i]) == len && memcmp(list[i], name, len) == 0)
+            return 0;
+    list[*n] = strndup(name, len);
+    if (!list[*n])
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* ?chef=A&chef=B&kitchen=k1 on the upgrade request. */
+static int s_parse_query(struct lws *wsi, gw_client_t *c)
+{
+    char arg[256];
+    for (int i = 0; i < 64; i++) {
+        int n = lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n <= 0)
+            break;
+        if (strncmp(arg, "chef=", 5) == 0) {
+            if (s_add_name(c->chefs, &c->nchefs, arg + 5, strlen(arg + 5)) != 0)
+                return -1;
+        } else if (strncmp(arg, "kitchen=", 8) == 0) {
+            if (s_add_name(c->kitchens, &c->nkitchens, arg + 8, strlen(arg + 8)) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The first message: {"eater_name": "x", "chef_filter": [...], "kitchen_filter": [...]}.
+ * Returns NULL, or the reason it is refused. */
+static const char *s_parse_first(gw_t *gw, gw_client_t *c, const char *text, size_t len)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return "first message must be a JSON object";
+    }
+    const char *why = NULL;
+    json_t *name = json_object_get(root, "eater_name");
+    if (name) {
+        if (!json_is_string(name) || json_string_length(name) > ND_NAME_MAX)
+            why = "eater_name must be a string of at most 64 characters";
+        else {
+            snprintf(c->eater_name, sizeof c->eater_name, "%s", json_string_value(name));
+            c->named = nd_name_valid(c->eater_name);
+        }
+    }
+    static const char *keys[] = {"chef_filter", "kitchen_filter"};
+    for (int k = 0; k < 2 && !why; k++) {
+        json_t *list = json_object_get(root, keys[k]);
+        if (!list || json_is_null(list))
+            continue;
+        char **dst = k == 0 ? c->chefs : c->kitchens;
+        size_t *n = k == 0 ? &c->nchefs : &c->nkitchens;
+        if (json_is_string(list)) { /* one name given without the brackets */
+            if (s_add_name(dst, n, json_string_value(list), json_string_length(list)) != 0)
+                why = "filters take names of 1-64 characters [A-Za-z0-9_.-]";
+            continue;
+        }
+        if (!json_is_array(list)) {
+            why = "chef_filter and kitchen_filter must be arrays of names";
+            continue;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v)
+        {
+            if (!json_is_string(v) ||
+                s_add_name(dst, n, json_string_value(v), json_string_length(v)) != 0) {
+                why = "filters take at most 16 names of 1-64 characters [A-Za-z0-9_.-]";
+                break;
+            }
+        }
+    }
+    json_decref(root);
+    if (!why) {
+        gw->subs_dirty = true;
+        gw_hub_resubscribe(gw);
+    }
+    return why;
+}
+
+/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing past U+10FFFF. */
+static bool s_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char b = s[i];
+        size_t n;
+        uint32_t cp;
+        if (b < 0x80) {
+            i++;
+            continue;
+        } else if ((b & 0xe0) == 0xc0) {
+            n = 1;
+            cp = b & 0x1f;
+        } else if ((b & 0xf0) == 0xe0) {
+            n = 2;
+            cp = b & 0x0f;
+        } else if ((b & 0xf8) == 0xf0) {
+            n = 3;
+            cp = b & 0x07;
+        } else {
+            return false;
+        }
+        if (i + n >= len)
+            return false;
+        for (size_t j = 1; j <= n; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + j] & 0x3f);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/* Closes from inside a receive callback: the close frame carries code and reason. */
+static int s_refuse(gw_t *gw, struct lws *wsi, gw_client_t *c, int code, const char *reason)
+{
+    static nd_ratelimit_t rl;
+    gw->bad_closed++;
+    nd_log_limited(&rl, 5, ND_LOG_INFO, "closing client %s: %d %s", c->peer, code, reason);
+    lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
+    return -1;
+}
+
+static int s_receive(gw_t *gw, struct lws *wsi, gw_client_t *c, const void *in, size_t len)
+{
+    if (lws_frame_is_binary(wsi))
+        return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                        "binary messages are not accepted");
+    if (c->rx_len + len > GW_MAX_CLIENT_MSG)
+        return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                        "message larger than 4096 bytes");
+    if (!c->rx) {
+        c->rx = malloc(GW_MAX_CLIENT_MSG);
+        if (!c->rx)
+            return -1;
+    }
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len += len;
+    if (!lws_is_final_fragment(wsi))
+        return 0;
+
+    size_t n = c->rx_len;
+    c->rx_len = 0;
+    if (!s_utf8_valid(c->rx, n))
+        return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
+    if (c->got_first)
+        return 0; /* eaters may talk; only the first message means something */
+    c->got_first = true;
+    const char *why = s_parse_first(gw, c, (const char *)c->rx, n);
+    if (why)
+        return s_refuse(gw, wsi, c, GW_CLOSE_BAD_FIRST, why);
+    nd_info("eater '%s' at %s: %zu chef and %zu kitchen filters", c->eater_name, c->peer, c->nchefs,
+            c->nkitchens);
+    return 0;
+}
+
+static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
+{
+    if (c->close_code) {
+        lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+                         (unsigned char *)c->close_reason, strlen(c->close_reason));
+        return -1;
+    }
+    uint64_t head = gw_ring_head(gw->ring);
+    int written = 0;
+    for (int scanned = 0; c->next_seq < head && scanned < S_SCAN_BUDGET; scanned++) {
+        const gw_msg_t *m = gw_ring_get(gw->ring, c->next_seq);
+        if (!m)
+            return -1; /* lagged: gw_ws_kick marks it before this can happen */
+        c->next_seq++;
+        if (!gw_client_wants(c, m))
+            continue;
+        if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
+            return -1;
+        gw->sent++;
+        if (++written >= S_WRITE_BUDGET || lws_send_pipe_choked(wsi))
+            break;
+    }
+    if (c->next_seq < head)
+        lws_callback_on_writable(wsi);
+    /* The hub side waited for room in the ring; this client just made some. */
+    if (gw->throttled) {
+        gw->throttled = false;
+        lws_sul_schedule(gw->lws, 0, &gw->tick, gw_tick, 1);
+    }
+    return 0;
+}
+
+static void s_mark_closing(gw_client_t *c, int code, const char *reason)
+{
+    c->close_code = code;
+    c->close_reason = reason;
+    /* A client that reads nothing may never become writeable again: give the
+     * close frame a few seconds, then drop the connection. */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
+    lws_callback_on_writable(c->wsi);
+}
+
+void gw_ws_kick(gw_t *gw)
+{
+    uint64_t head = gw_ring_head(gw->ring), oldest = gw_ring_oldest(gw->ring);
+    for (gw_client_t *c = gw->clients; c; c = c->next) {
+        if (c->close_code)
+            continue;
+        if (c->next_seq < oldest) {
+            gw->lag_closed++;
+            nd_warn("closing client %s ('%s'): lagged more than %zu dumplings behind", c->peer,
+                    c->eater_name, gw_ring_capacity(gw->ring));
+            s_mark_closing(c, GW_CLOSE_LAGGING, "lagging");
+        } else if (c->next_seq < head) {
+            lws_callback_on_writable(c->wsi);
+        }
+    }
+}
+
+size_t gw_ws_room(gw_t *gw)
+{
+    uint64_t head = gw_ring_head(gw->ring), lead = 0;
+    bool any = false;
+    for (gw_client_t *c = gw->clients; c; c = c->next)
+        if (!c->close_code) {
+            any = true;
+            if (c->next_seq > lead)
+                lead = c->next_seq;
+        }
+    size_t cap = gw_ring_capacity(gw->ring);
+    if (!any)
+        return cap;
+    uint64_t behind = head - lead;
+    return behind >= cap ? 0 : cap - (size_t)behind;
+}
+
+void gw_ws_close_all(gw_t *gw, int code, const char *reason)
+{
+    for (gw_client_t *c = gw->clients; c; c = c->next)
+        if (!c->close_code)
+            s_mark_closing(c, code, reason);
+}
+
+static void s_established(gw_t *gw, struct lws *wsi, gw_client_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->wsi = wsi;
+    snprintf(c->eater_name, sizeof c->eater_name, "%s", "anonymous");
+    char ip[48] = "?";
+    lws_get_peer_simple(wsi, ip, sizeof ip);
+    snprintf(c->peer, sizeof c->peer, "%s", ip);
+    /* A new eater sees dumplings from now on, not the ring's history. */
+    c->next_seq = gw_ring_head(gw->ring);
+    if (gw->nclients >= (size_t)gw->max_clients) {
+        gw->rejected++;
+        nd_warn("refusing client %s: --max-clients %ld reached", c->peer, gw->max_clients);
+        s_mark_closing(c, 1013, "too many clients");
+        return;
+    }
+    c->is_ws = true;
+    c->next = gw->clients;
+    gw->clients = c;
+    gw->nclients++;
+    c->id = ++gw->accepted;
+    gw->subs_dirty = true;
+    if (s_parse_query(wsi, c) != 0) {
+        gw->bad_closed++;
+        s_mark_closing(c, GW_CLOSE_BAD_FIRST,
+                       "filters take names of 1-64 characters [A-Za-z0-9_.-]");
+    }
+    gw_hub_resubscribe(gw); /* at once: the hub should not drop what this client wants */
+    nd_debug("client %s connected (%zu now)", c->peer, gw->nclients);
+}
+
+static void s_closed(gw_t *gw, gw_client_t *c)
+{
+    if (c->is_ws) {
+        for (gw_client_t **p = &gw->clients; *p; p = &(*p)->next)
+            if (*p == c) {
+                *p = c->next;
+                break;
+            }
+        gw->nclients--;
+        gw->subs_dirty = true;
+        c->is_ws = false;
+        nd_debug("client %s closed (%zu left)", c->peer, gw->nclients);
+    }
+    s_free_filters(c);
+    free(c->rx);
+    c->rx = NULL;
+}
+
+static int s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                      size_t len)
+{
+    gw_t *gw = s_gw(wsi);
+    gw_client_t *c = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+        s_established(gw, wsi, c);
+        break;
+    case LWS_CALLBACK_RECEIVE:
+        return s_receive(gw, wsi, c, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return s_writeable(gw, wsi, c);
+    case LWS_CALLBACK_CLOSED:
+        s_closed(gw, c);
+        break;
+
+    case LWS_CALLBACK_HTTP:
+        return gw_http_request(gw, wsi, c, in);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return gw_http_writeable(gw, wsi, c);
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        if (lws_http_transaction_completed(wsi))
+            return -1;
+        break;
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (c)
+            gw_http_cleanup(c);
+        break;
+
+    /* The hub's ZMQ_FD, adopted as a raw file: readable means "look at the socket". */
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (!gw_hub_drain(gw, GW_DRAIN_BATCH))
+            lws_sul_schedule(gw->lws, 0, &gw->tick, gw_tick, 1); /* the rest, soon */
+        gw_ws_kick(gw);
+        break;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        gw->zmq_wsi = NULL;
+        break;
+
+    default:
+        break;
+    }
+    return 0;
+}
+
+const struct lws_protocols gw_protocols[] = {
+    /* First, so that eaters that name no subprotocol (all netdumplings eaters) land here. */
+    {"netdumplings", s_callback, sizeof(gw_client_t), GW_MAX_CLIENT_MSG, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
