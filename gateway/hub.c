@@ -78,8 +78,7 @@ void gw_hub_close(gw_t *gw)
     free(gw->subs);
     gw->subs = NULL;
     gw->nsubs = 0;
-    free(gw->scratch);
-    gw->scratch = NULL;
+    nd_strbuf_release(&gw->text);
 }
 
 int gw_hub_fd(gw_t *gw)
@@ -161,37 +160,29 @@ static void s_handle(gw_t *gw, const char *topic, size_t topic_len, const void *
                        why[0] ? why : "topic does not match the body");
         return;
     }
-    json_t *json = nd_dumpling_to_json(&gw->dumpling, gw->seconds);
-    if (!json) {
+    /* Straight from msgpack to JSON text (json_text.c): no jansson tree, and
+     * no allocation once the buffer is warm. */
+    gw->text.len = 0;
+    if (nd_dumpling_json_text(&gw->dumpling, gw->seconds, &gw->text) != 0) {
         gw->invalid++;
         return;
     }
-    if (strcmp(gw->dumpling.chef, "SystemStatusChef") == 0)
-        s_note_status(gw, json_object_get(json, "payload"));
-
-    size_t n = json_dumpb(json, gw->scratch, gw->scratch_cap, JSON_COMPACT);
-    if (n > gw->scratch_cap) {
-        char *bigger = realloc(gw->scratch, n);
-        if (!bigger) {
-            json_decref(json);
-            return;
-        }
-        gw->scratch = bigger;
-        gw->scratch_cap = n;
-        n = json_dumpb(json, gw->scratch, gw->scratch_cap, JSON_COMPACT);
+    if (strcmp(gw->dumpling.chef, "SystemStatusChef") == 0) {
+        json_t *payload = nd_msgpack_to_json(&gw->dumpling.payload);
+        s_note_status(gw, payload);
+        json_decref(payload);
     }
-    json_decref(json);
-    if (n == 0)
-        return;
 
     gw_msg_t msg;
-    memset(&msg, 0, sizeof msg);
-    snprintf(msg.chef, sizeof msg.chef, "%s", gw->dumpling.chef);
-    snprintf(msg.kitchen, sizeof msg.kitchen, "%s", gw->dumpling.kitchen);
+    /* Both are valid names (at most 64 bytes), checked by the decoder. */
+    memcpy(msg.chef, gw->dumpling.chef, strlen(gw->dumpling.chef) + 1);
+    memcpy(msg.kitchen, gw->dumpling.kitchen, strlen(gw->dumpling.kitchen) + 1);
+    /* Exactly the size, so the ring's memory follows the dumplings' sizes. */
+    size_t n = gw->text.len;
     msg.buf = malloc(LWS_PRE + n);
     if (!msg.buf)
         return;
-    memcpy(msg.buf + LWS_PRE, gw->scratch, n);
+    memcpy(msg.buf + LWS_PRE, gw->text.data, n);
     msg.len = n;
     gw_ring_push(gw->ring, &msg);
     gw->received++;

@@ -118,20 +118,13 @@ void gw_tick(lws_sorted_usec_list_t *sul)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"hub", required_argument, NULL, 'H'},
-        {"hub-in", required_argument, NULL, 'I'},
-        {"port", required_argument, NULL, 'p'},
-        {"address", required_argument, NULL, 'a'},
-        {"web-root", required_argument, NULL, 'w'},
-        {"max-clients", required_argument, NULL, 'm'},
-        {"backlog", required_argument, NULL, 'b'},
-        {"time-unit", required_argument, NULL, 't'},
-        {"ping", required_argument, NULL, 'P'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"hub", required_argument, NULL, 'H'},      {"hub-in", required_argument, NULL, 'I'},
+        {"port", required_argument, NULL, 'p'},     {"address", required_argument, NULL, 'a'},
+        {"web-root", required_argument, NULL, 'w'}, {"max-clients", required_argument, NULL, 'm'},
+        {"backlog", required_argument, NULL, 'b'},  {"time-unit", required_argument, NULL, 't'},
+        {"ping", required_argument, NULL, 'P'},     {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
     static gw_t gw; /* static: the signal flag lives in it */
     char hub_default[64];

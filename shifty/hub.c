@@ -1,62 +1,143 @@
 /* hub.c: the hub's main loop. Kitchens' dumplings arrive on the XSUB socket,
  * are validated and forwarded unchanged on the XPUB socket, where ZeroMQ filters
  * them by topic prefix for each eater; subscription messages on the XPUB tell
- * the hub which eaters listen. Every status_freq seconds the hub publishes a
- * SystemStatusChef dumpling of its own. */
+ * the hub which eaters listen. Heartbeats ("$kitchen/...", "$gateway/...") and
+ * per-kitchen sequence numbers keep the kitchen table and the loss counts.
+ * Every status_freq seconds the hub publishes a SystemStatusChef dumpling. */
 #include "hub.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zmq.h>
+
+#include "control.h"
 
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
 #include "netdumplings/payload.h"
 
-#define SH_MAX_KITCHENS 4096
+#define SH_MAX_KITCHENS 1024
 #define SH_MAX_EATERS 4096
+#define SH_MAX_GATEWAYS 64
 
-/* A kitchen the hub has seen dumplings from (the heartbeat issue adds what the
- * kitchen says about itself). */
+/* Where a message came from: the TCP peer of the connection it arrived on. */
+typedef struct {
+    char host[INET6_ADDRSTRLEN];
+    int port; /* 0 when unknown */
+} sh_peer_t;
+
+/* A kitchen the hub hears from: its heartbeats (what it says about itself)
+ * and its dumplings (what the hub sees). */
 typedef struct {
     char name[ND_NAME_MAX + 1];
-    uint64_t dumplings;
-    double last_seen; /* epoch seconds */
+    bool has_info; /* a heartbeat came; else only dumplings did (an old kitchen) */
+    sh_kitchen_info_t info;
+    sh_peer_t peer;
+    double first_seen, last_heartbeat, last_seen; /* epoch s */
+    double last_heard_mono;                       /* heartbeat, or dumpling without them */
+    uint64_t dumplings, heartbeats, restarts, lost;
+    bool has_seq;
+    uint64_t last_seq; /* highest sequence number accounted for, this boot */
 } sh_kitchen_t;
 
 /* An eater that registered with a "$eater/<name>/<id>" subscription. */
 typedef struct {
     char *topic; /* the whole subscription, unique per eater instance */
     char name[ND_NAME_MAX + 1];
+    char id[ND_NAME_MAX + 1];
+    sh_peer_t peer;
     double since; /* epoch seconds */
 } sh_eater_t;
+
+/* A gateway that sends "$gateway/<name>" heartbeats. */
+typedef struct {
+    sh_gateway_info_t info;
+    sh_peer_t peer;
+    double first_seen, last_heartbeat, last_heard_mono;
+    uint64_t heartbeats, restarts;
+} sh_gateway_t;
 
 struct sh_hub {
     sh_config_t config;
     void *ctx;
     void *xsub;
     void *xpub;
-    double started_mono;
+    char boot_id[33];
+    double started, started_mono;
     double next_status;     /* monotonic */
+    double next_expiry;     /* monotonic */
     uint64_t in;            /* valid dumplings received from kitchens */
     uint64_t out;           /* dumplings forwarded on the XPUB (once each, not per eater) */
     uint64_t invalid;       /* messages from kitchens dropped as invalid */
     uint64_t control;       /* '$' control messages from kitchens */
     uint64_t subscriptions; /* subscriptions eaters hold right now */
+    uint64_t lost;          /* sequence gaps over all kitchens, ever */
+    uint64_t restarts;      /* kitchen restarts (new boot id under a known name) */
     uint64_t status_seq;
     sh_kitchen_t *kitchens;
     size_t nkitchens, kitchencap;
     sh_eater_t *eaters;
     size_t neaters, eatercap;
+    sh_gateway_t gateways[SH_MAX_GATEWAYS];
+    size_t ngateways;
     nd_dumpling_t d;
     nd_payload_t *pl;
     nd_ratelimit_t invalid_rl;
+    nd_ratelimit_t control_rl;
+    nd_ratelimit_t loss_rl;
     nd_ratelimit_t table_rl;
 };
+
+/* The peer of the connection a message came in on. ZMQ_SRCFD is the socket's
+ * file descriptor (libzmq 4.3 still fills it for TCP); "Peer-Address" metadata
+ * gives at least the host when it does not. */
+static void s_peer(zmq_msg_t *m, sh_peer_t *out)
+{
+    snprintf(out->host, sizeof out->host, "unknown");
+    out->port = 0;
+    int fd = zmq_msg_get(m, ZMQ_SRCFD);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, out->host, sizeof out->host);
+            out->port = ntohs(a->sin_port);
+            return;
+        }
+        if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, out->host, sizeof out->host);
+            out->port = ntohs(a->sin6_port);
+            return;
+        }
+    }
+    const char *pa = zmq_msg_gets(m, "Peer-Address");
+    if (pa)
+        snprintf(out->host, sizeof out->host, "%s", pa);
+}
+
+static void s_boot_id(char out[33])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        double t = nd_now();
+        long pid = (long)getpid();
+        memcpy(b, &t, 8);
+        memcpy(b + 8, &pid, sizeof pid < 8 ? sizeof pid : 8);
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
 
 static int s_bind(void *sock, const char *address, int port, const char *what, char *err,
                   size_t errlen)
@@ -119,7 +200,8 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
     zmq_setsockopt(self->xpub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(self->xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     /* Per eater: a slow eater loses dumplings past this, the others never wait. */
-    zmq_setsockopt(self->xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    int out_hwm = config->out_hwm > 0 ? config->out_hwm : hwm;
+    zmq_setsockopt(self->xpub, ZMQ_SNDHWM, &out_hwm, sizeof out_hwm);
     /* Every subscribe and unsubscribe, also repeated ones and those of an eater
      * that disconnects: that is how eaters are counted. */
     zmq_setsockopt(self->xpub, ZMQ_XPUB_VERBOSER, &one, sizeof one);
@@ -136,6 +218,10 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
         goto fail;
     }
     self->started_mono = nd_monotonic();
+    self->started = nd_now();
+    self->next_expiry = self->started_mono;
+    s_boot_id(self->boot_id);
+    nd_info("boot id %s", self->boot_id);
     self->next_status = self->started_mono + config->status_freq;
     return self;
 fail:
@@ -143,35 +229,206 @@ fail:
     return NULL;
 }
 
-static void s_kitchen_seen(sh_hub_t *self, const char *name)
+/* Sums of counters from the network saturate instead of wrapping. */
+static void s_add(uint64_t *sum, uint64_t v)
 {
-    for (size_t i = 0; i < self->nkitchens; i++) {
-        if (strcmp(self->kitchens[i].name, name) == 0) {
-            self->kitchens[i].dumplings++;
-            self->kitchens[i].last_seen = nd_now();
-            return;
-        }
-    }
+    *sum = *sum + v < *sum || *sum + v > SH_UINT_MAX ? SH_UINT_MAX : *sum + v;
+}
+
+static sh_kitchen_t *s_kitchen_find(sh_hub_t *self, const char *name, bool create)
+{
+    for (size_t i = 0; i < self->nkitchens; i++)
+        if (strcmp(self->kitchens[i].name, name) == 0)
+            return &self->kitchens[i];
+    if (!create)
+        return NULL;
     /* Names come from the network: bound the table (and the status dumpling). */
     if (self->nkitchens >= SH_MAX_KITCHENS) {
         nd_log_limited(&self->table_rl, 60, ND_LOG_WARN,
                        "more than %d kitchens: %s is forwarded but not listed", SH_MAX_KITCHENS,
                        name);
-        return;
+        return NULL;
     }
     if (self->nkitchens == self->kitchencap) {
         size_t cap = self->kitchencap ? self->kitchencap * 2 : 8;
         sh_kitchen_t *n = realloc(self->kitchens, cap * sizeof *n);
         if (!n)
-            return;
+            return NULL;
         self->kitchens = n;
         self->kitchencap = cap;
     }
     sh_kitchen_t *k = &self->kitchens[self->nkitchens++];
+    memset(k, 0, sizeof *k);
     snprintf(k->name, sizeof k->name, "%s", name);
-    k->dumplings = 1;
-    k->last_seen = nd_now();
+    k->first_seen = nd_now();
+    k->last_heard_mono = nd_monotonic();
     nd_info("new kitchen: %s", name);
+    return k;
+}
+
+/* Sequence numbers up to `seq` are accounted for: count the ones skipped. */
+static void s_account(sh_hub_t *self, sh_kitchen_t *k, uint64_t seq, bool dumpling)
+{
+    if (seq > SH_UINT_MAX)
+        seq = SH_UINT_MAX; /* a hostile number: keep the status readable as JSON */
+    if (!k->has_seq) {
+        k->has_seq = true;
+        k->last_seq = seq;
+        return;
+    }
+    /* A dumpling: seq itself arrived, so seq - last - 1 are missing. A
+     * heartbeat: every dumpling up to seq was sent before it on the same
+     * ordered connection, so seq - last are missing. */
+    uint64_t arrived = dumpling ? 1 : 0;
+    if (seq >= k->last_seq + arrived) {
+        uint64_t gap = seq - k->last_seq - arrived;
+        if (gap) {
+            s_add(&k->lost, gap);
+            s_add(&self->lost, gap);
+            nd_log_limited(&self->loss_rl, 10, ND_LOG_WARN,
+                           "kitchen %s: %llu dumpling(s) lost before sequence %llu", k->name,
+                           (unsigned long long)gap, (unsigned long long)seq);
+        }
+        k->last_seq = seq;
+    } else if (dumpling) {
+        /* Going back: the kitchen restarted (its heartbeat will say so) or
+         * repeats itself; count from here. */
+        k->last_seq = seq;
+    }
+}
+
+static void s_kitchen_dumpling(sh_hub_t *self, const nd_dumpling_t *d)
+{
+    sh_kitchen_t *k = s_kitchen_find(self, d->kitchen, true);
+    if (!k)
+        return;
+    k->dumplings++;
+    k->last_seen = nd_now();
+    /* Dumplings are a sign of life too: a kitchen whose heartbeats wait behind
+     * a full queue is not gone. */
+    k->last_heard_mono = nd_monotonic();
+    if (d->has_sequence)
+        s_account(self, k, d->sequence, true);
+}
+
+static void s_kitchen_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *body)
+{
+    sh_kitchen_info_t info;
+    char err[200];
+    if (sh_kitchen_info_decode(&info, name, zmq_msg_data(body), zmq_msg_size(body), err,
+                               sizeof err) != 0) {
+        self->invalid++;
+        nd_log_limited(&self->control_rl, 10, ND_LOG_WARN, "dropped a kitchen heartbeat: %s", err);
+        return;
+    }
+    sh_kitchen_t *k = s_kitchen_find(self, name, true);
+    if (!k)
+        return;
+    if (k->has_info && strcmp(k->info.boot_id, info.boot_id) != 0) {
+        /* Same name, new boot id: the kitchen restarted. Its numbering starts
+         * again; nothing is lost by that. */
+        k->restarts++;
+        self->restarts++;
+        k->has_seq = false;
+        nd_info("kitchen %s restarted (boot id %s, was %s)", name, info.boot_id, k->info.boot_id);
+    } else if (!k->has_info) {
+        nd_info("kitchen %s: heartbeat from %s pid %llu (boot id %s)", name, info.hostname,
+                (unsigned long long)info.pid, info.boot_id);
+    }
+    k->info = info;
+    k->has_info = true;
+    s_peer(body, &k->peer);
+    k->heartbeats++;
+    k->last_heartbeat = nd_now();
+    k->last_heard_mono = nd_monotonic();
+    s_account(self, k, info.sequence, false);
+}
+
+static void s_gateway_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *body)
+{
+    sh_gateway_info_t info;
+    char err[200];
+    if (sh_gateway_info_decode(&info, name, zmq_msg_data(body), zmq_msg_size(body), err,
+                               sizeof err) != 0) {
+        self->invalid++;
+        nd_log_limited(&self->control_rl, 10, ND_LOG_WARN, "dropped a gateway heartbeat: %s", err);
+        return;
+    }
+    sh_gateway_t *g = NULL;
+    for (size_t i = 0; i < self->ngateways; i++)
+        if (strcmp(self->gateways[i].info.gateway_name, name) == 0)
+            g = &self->gateways[i];
+    if (!g) {
+        if (self->ngateways == SH_MAX_GATEWAYS) {
+            nd_log_limited(&self->table_rl, 60, ND_LOG_WARN, "more than %d gateways: %s not listed",
+                           SH_MAX_GATEWAYS, name);
+            return;
+        }
+        g = &self->gateways[self->ngateways++];
+        memset(g, 0, sizeof *g);
+        g->first_seen = nd_now();
+        nd_info("new gateway: %s", name);
+    } else if (strcmp(g->info.boot_id, info.boot_id) != 0) {
+        g->restarts++;
+        nd_info("gateway %s restarted (boot id %s)", name, info.boot_id);
+    }
+    g->info = info;
+    s_peer(body, &g->peer);
+    g->heartbeats++;
+    g->last_heartbeat = nd_now();
+    g->last_heard_mono = nd_monotonic();
+}
+
+/* A "$..." message from the in port. */
+static void s_control(sh_hub_t *self, const char *t, size_t tlen, int frames, zmq_msg_t *body)
+{
+    self->control++;
+    char name[ND_NAME_MAX + 1];
+    const char *kind = NULL;
+    size_t plen = 0;
+    if (tlen > 9 && memcmp(t, "$kitchen/", 9) == 0)
+        kind = "kitchen", plen = 9;
+    else if (tlen > 9 && memcmp(t, "$gateway/", 9) == 0)
+        kind = "gateway", plen = 9;
+    if (!kind)
+        return; /* other control traffic: reserved, ignored */
+    if (frames != 2 || !nd_name_validn(t + plen, tlen - plen)) {
+        self->invalid++;
+        nd_log_limited(&self->control_rl, 10, ND_LOG_WARN,
+                       "dropped a %s heartbeat with a bad topic or %d frame(s)", kind, frames);
+        return;
+    }
+    memcpy(name, t + plen, tlen - plen);
+    name[tlen - plen] = '\0';
+    if (kind[0] == 'k')
+        s_kitchen_heartbeat(self, name, body);
+    else
+        s_gateway_heartbeat(self, name, body);
+}
+
+/* Forgets kitchens and gateways not heard from for kitchen_timeout seconds. */
+static void s_expire(sh_hub_t *self)
+{
+    double now = nd_monotonic();
+    for (size_t i = 0; i < self->nkitchens;) {
+        sh_kitchen_t *k = &self->kitchens[i];
+        if (now - k->last_heard_mono > self->config.kitchen_timeout) {
+            nd_info("kitchen %s gone: nothing heard for %.1f s", k->name, now - k->last_heard_mono);
+            self->kitchens[i] = self->kitchens[--self->nkitchens];
+            continue;
+        }
+        i++;
+    }
+    for (size_t i = 0; i < self->ngateways;) {
+        sh_gateway_t *g = &self->gateways[i];
+        if (now - g->last_heard_mono > self->config.kitchen_timeout) {
+            nd_info("gateway %s gone: nothing heard for %.1f s", g->info.gateway_name,
+                    now - g->last_heard_mono);
+            self->gateways[i] = self->gateways[--self->ngateways];
+            continue;
+        }
+        i++;
+    }
 }
 
 /* Reads the rest of a multi-frame message; returns the number of frames read. */
@@ -212,8 +469,8 @@ static int s_from_kitchen(sh_hub_t *self)
     size_t tlen = zmq_msg_size(&topic);
     char err[160];
     if (tlen > 0 && t[0] == '$') {
-        /* Control traffic (kitchen heartbeats) is for the hub alone. */
-        self->control++;
+        /* Control traffic (heartbeats) is for the hub alone. */
+        s_control(self, t, tlen, frames, &body);
     } else if (frames != 2) {
         self->invalid++;
         nd_log_limited(&self->invalid_rl, 10, ND_LOG_WARN,
@@ -230,7 +487,7 @@ static int s_from_kitchen(sh_hub_t *self)
                        self->d.chef, self->d.kitchen);
     } else {
         self->in++;
-        s_kitchen_seen(self, self->d.kitchen);
+        s_kitchen_dumpling(self, &self->d);
         /* XPUB never blocks: past an eater's high-water mark ZeroMQ drops for
          * that eater only. */
         if (zmq_msg_send(&topic, self->xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
@@ -242,7 +499,7 @@ static int s_from_kitchen(sh_hub_t *self)
     return 0;
 }
 
-static void s_eater_subscribed(sh_hub_t *self, const char *topic, size_t len)
+static void s_eater_subscribed(sh_hub_t *self, const char *topic, size_t len, zmq_msg_t *m)
 {
     /* "$eater/<name>/<id>" */
     const char *name = topic + 7;
@@ -273,9 +530,20 @@ static void s_eater_subscribed(sh_hub_t *self, const char *topic, size_t len)
     e->topic[len] = '\0';
     memcpy(e->name, name, nlen);
     e->name[nlen] = '\0';
+    /* The id after the name, shown as given when it is a plain token. */
+    e->id[0] = '\0';
+    if (slash) {
+        size_t ilen = len - 7 - nlen - 1;
+        if (nd_name_validn(slash + 1, ilen)) {
+            memcpy(e->id, slash + 1, ilen);
+            e->id[ilen] = '\0';
+        }
+    }
+    s_peer(m, &e->peer);
     e->since = nd_now();
     self->neaters++;
-    nd_info("eater %s connected (%zu eater(s))", e->name, self->neaters);
+    nd_info("eater %s connected from %s:%d (%zu eater(s))", e->name, e->peer.host, e->peer.port,
+            self->neaters);
 }
 
 static void s_eater_unsubscribed(sh_hub_t *self, const char *topic, size_t len)
@@ -315,13 +583,19 @@ static int s_from_eater(sh_hub_t *self)
             self->subscriptions--;
         if (tlen > 7 && memcmp(topic, "$eater/", 7) == 0) {
             if (sub)
-                s_eater_subscribed(self, topic, tlen);
+                s_eater_subscribed(self, topic, tlen, &m);
             else
                 s_eater_unsubscribed(self, topic, tlen);
         }
     }
     zmq_msg_close(&m);
     return 0;
+}
+
+static void s_pack_peer(nd_payload_t *p, const sh_peer_t *peer)
+{
+    nd_pl_kv_str(p, "host", peer->host);
+    nd_pl_kv_uint(p, "port", (uint64_t)peer->port);
 }
 
 static void s_publish_status(sh_hub_t *self)
@@ -334,9 +608,20 @@ static void s_publish_status(sh_hub_t *self)
         .creation_time = nd_now() * 1000.0,
         .sequence = ++self->status_seq,
     };
+    uint64_t ps_drop = 0, ps_ifdrop = 0, send_failures = 0, lag_drops = 0, lag_closed = 0;
+    for (size_t i = 0; i < self->nkitchens; i++) {
+        s_add(&ps_drop, self->kitchens[i].info.ps_drop);
+        s_add(&ps_ifdrop, self->kitchens[i].info.ps_ifdrop);
+        s_add(&send_failures, self->kitchens[i].info.send_failures);
+    }
+    for (size_t i = 0; i < self->ngateways; i++) {
+        s_add(&lag_drops, self->gateways[i].info.dumplings_lag_dropped);
+        s_add(&lag_closed, self->gateways[i].info.clients_lag_closed);
+    }
     nd_payload_reset(p);
     nd_dumpling_begin(p, &meta);
     nd_pl_map(p);
+    /* The netdumplings keys first, as they were. */
     nd_pl_kv_uint(p, "total_dumplings_in", self->in);
     nd_pl_kv_uint(p, "total_dumplings_out", self->out);
     nd_pl_kv_double(p, "server_uptime", nd_monotonic() - self->started_mono);
@@ -345,15 +630,27 @@ static void s_publish_status(sh_hub_t *self)
     nd_pl_key(p, "dumpling_kitchens");
     nd_pl_array(p);
     for (size_t i = 0; i < self->nkitchens; i++) {
+        const sh_kitchen_t *k = &self->kitchens[i];
         nd_pl_map(p);
         nd_pl_key(p, "info_from_kitchen");
         nd_pl_map(p);
-        nd_pl_kv_str(p, "kitchen_name", self->kitchens[i].name);
+        if (k->has_info)
+            sh_kitchen_info_pack(p, &k->info);
+        else
+            nd_pl_kv_str(p, "kitchen_name", k->name);
         nd_pl_end(p);
         nd_pl_key(p, "info_from_hub");
         nd_pl_map(p);
-        nd_pl_kv_uint(p, "dumplings", self->kitchens[i].dumplings);
-        nd_pl_kv_double(p, "last_seen", self->kitchens[i].last_seen);
+        s_pack_peer(p, &k->peer);
+        nd_pl_kv_bool(p, "heartbeat", k->has_info);
+        nd_pl_kv_uint(p, "heartbeats", k->heartbeats);
+        nd_pl_kv_double(p, "first_seen", k->first_seen);
+        nd_pl_kv_double(p, "last_heartbeat", k->last_heartbeat);
+        nd_pl_kv_double(p, "last_seen", k->last_seen);
+        nd_pl_kv_uint(p, "dumplings", k->dumplings);
+        nd_pl_kv_uint(p, "dumplings_lost", k->lost);
+        nd_pl_kv_uint(p, "last_sequence", k->last_seq);
+        nd_pl_kv_uint(p, "restarts", k->restarts);
         nd_pl_end(p);
         nd_pl_end(p);
     }
@@ -361,21 +658,56 @@ static void s_publish_status(sh_hub_t *self)
     nd_pl_key(p, "dumpling_eaters");
     nd_pl_array(p);
     for (size_t i = 0; i < self->neaters; i++) {
+        const sh_eater_t *e = &self->eaters[i];
         nd_pl_map(p);
         nd_pl_key(p, "info_from_eater");
         nd_pl_map(p);
-        nd_pl_kv_str(p, "eater_name", self->eaters[i].name);
+        nd_pl_kv_str(p, "eater_name", e->name);
+        nd_pl_kv_str(p, "eater_id", e->id);
         nd_pl_end(p);
         nd_pl_key(p, "info_from_hub");
         nd_pl_map(p);
-        nd_pl_kv_double(p, "connected_since", self->eaters[i].since);
+        s_pack_peer(p, &e->peer);
+        nd_pl_kv_double(p, "connected_since", e->since);
         nd_pl_end(p);
         nd_pl_end(p);
     }
     nd_pl_end(p);
+    /* Additions. */
+    nd_pl_kv_str(p, "hub_boot_id", self->boot_id);
+    nd_pl_kv_double(p, "hub_start_time", self->started);
     nd_pl_kv_uint(p, "invalid_dumplings_in", self->invalid);
     nd_pl_kv_uint(p, "control_messages_in", self->control);
     nd_pl_kv_uint(p, "subscriptions", self->subscriptions);
+    nd_pl_kv_uint(p, "total_dumplings_lost", self->lost);
+    nd_pl_kv_uint(p, "total_ps_drop", ps_drop);
+    nd_pl_kv_uint(p, "total_ps_ifdrop", ps_ifdrop);
+    nd_pl_kv_uint(p, "total_kitchen_send_failures", send_failures);
+    nd_pl_kv_uint(p, "total_kitchen_restarts", self->restarts);
+    nd_pl_kv_uint(p, "total_gateway_lag_drops", lag_drops);
+    nd_pl_kv_uint(p, "total_gateway_lag_closed", lag_closed);
+    nd_pl_kv_uint(p, "dumpling_gateway_count", self->ngateways);
+    nd_pl_key(p, "dumpling_gateways");
+    nd_pl_array(p);
+    for (size_t i = 0; i < self->ngateways; i++) {
+        const sh_gateway_t *g = &self->gateways[i];
+        nd_pl_map(p);
+        nd_pl_key(p, "info_from_gateway");
+        nd_pl_map(p);
+        sh_gateway_info_pack(p, &g->info);
+        nd_pl_end(p);
+        nd_pl_key(p, "info_from_hub");
+        nd_pl_map(p);
+        s_pack_peer(p, &g->peer);
+        nd_pl_kv_uint(p, "heartbeats", g->heartbeats);
+        nd_pl_kv_double(p, "first_seen", g->first_seen);
+        nd_pl_kv_double(p, "last_heartbeat", g->last_heartbeat);
+        nd_pl_kv_uint(p, "restarts", g->restarts);
+        nd_pl_end(p);
+        nd_pl_end(p);
+    }
+    nd_pl_end(p);
+    nd_pl_kv_double(p, "kitchen_timeout", self->config.kitchen_timeout);
     nd_pl_end(p);
     const char *why = NULL;
     if (nd_dumpling_finish(p, &why) != 0) {
@@ -401,6 +733,10 @@ int sh_hub_run(sh_hub_t *self, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
         double now = nd_monotonic();
+        if (now >= self->next_expiry) {
+            s_expire(self);
+            self->next_expiry = now + 0.1;
+        }
         if (now >= self->next_status) {
             s_publish_status(self);
             /* Keep to the grid; after a long stall, skip rather than burst. */
@@ -408,7 +744,9 @@ int sh_hub_run(sh_hub_t *self, volatile sig_atomic_t *stop)
             if (self->next_status <= now)
                 self->next_status = now + self->config.status_freq;
         }
-        long wait_ms = (long)((self->next_status - now) * 1000) + 1;
+        double until =
+            self->next_status < self->next_expiry ? self->next_status : self->next_expiry;
+        long wait_ms = (long)((until - now) * 1000) + 1;
         if (wait_ms < 0)
             wait_ms = 0;
         zmq_pollitem_t items[] = {{self->xsub, 0, ZMQ_POLLIN, 0}, {self->xpub, 0, ZMQ_POLLIN, 0}};

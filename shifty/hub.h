@@ -7,11 +7,13 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *address; /* interface to bind, "*" for all */
-    int in_port;         /* XSUB, kitchens connect here */
-    int out_port;        /* XPUB, eaters connect here */
-    const char *name;    /* kitchen name of the hub's own SystemStatusChef dumplings */
-    double status_freq;  /* seconds between SystemStatusChef dumplings */
+    const char *address;    /* interface to bind, "*" for all */
+    int in_port;            /* XSUB, kitchens connect here */
+    int out_port;           /* XPUB, eaters connect here */
+    const char *name;       /* kitchen name of the hub's own SystemStatusChef dumplings */
+    double status_freq;     /* seconds between SystemStatusChef dumplings */
+    double kitchen_timeout; /* seconds without a heartbeat before a kitchen is dropped */
+    int out_hwm;            /* ZMQ_SNDHWM per eater on the XPUB (0: default 100000) */
 } sh_config_t;
 
 typedef struct sh_hub sh_hub_t;

@@ -22,6 +22,10 @@ static void s_usage(FILE *out)
             "  -f, --status-freq SECS  seconds between SystemStatusChef dumplings (default 5)\n"
             "  -N, --name NAME         the hub's kitchen name in its own dumplings\n"
             "                          (default nd-shifty)\n"
+            "      --kitchen-timeout SECS  forget a kitchen (or gateway) not heard from for\n"
+            "                          SECS (default 3: three missed heartbeats)\n"
+            "      --out-hwm N         advanced: dumplings queued per eater before the hub\n"
+            "                          drops for that eater (default 100000)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
             "  -q, --quiet             errors only\n"
             "      --help              show this help and exit\n"
@@ -31,20 +35,31 @@ static void s_usage(FILE *out)
             "kitchens; total_dumplings_out = dumplings published to the eaters' socket\n"
             "(forwarded ones plus the hub's own earlier status dumplings), each counted once\n"
             "however many eaters receive it (ZeroMQ does the fan-out);\n"
-            "invalid_dumplings_in = messages dropped as invalid. Exit status: 0 on\n"
+            "invalid_dumplings_in = messages dropped as invalid; total_dumplings_lost =\n"
+            "dumplings kitchens made that never reached the hub (sequence gaps). See\n"
+            "docs/protocol.md for every key. Exit status: 0 on\n"
             "SIGINT/SIGTERM, 1 on a runtime error (e.g. port in use), 2 on a usage error.\n",
             ND_PORT_HUB_IN, ND_PORT_HUB_OUT);
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_IN_PORT = 256, OPT_OUT_PORT, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_IN_PORT = 256,
+        OPT_OUT_PORT,
+        OPT_KITCHEN_TIMEOUT,
+        OPT_OUT_HWM,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option opts[] = {
         {"address", required_argument, NULL, 'a'},
         {"in-port", required_argument, NULL, OPT_IN_PORT},
         {"out-port", required_argument, NULL, OPT_OUT_PORT},
         {"status-freq", required_argument, NULL, 'f'},
         {"name", required_argument, NULL, 'N'},
+        {"kitchen-timeout", required_argument, NULL, OPT_KITCHEN_TIMEOUT},
+        {"out-hwm", required_argument, NULL, OPT_OUT_HWM},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
@@ -57,6 +72,7 @@ int main(int argc, char **argv)
         .out_port = ND_PORT_HUB_OUT,
         .name = "nd-shifty",
         .status_freq = 5,
+        .kitchen_timeout = 3,
     };
     int level = ND_LOG_INFO;
     long port;
@@ -91,6 +107,21 @@ int main(int argc, char **argv)
             }
             config.name = optarg;
             break;
+        case OPT_KITCHEN_TIMEOUT:
+            if (nd_parse_double(optarg, 0.1, 86400, &config.kitchen_timeout) != 0) {
+                nd_error("invalid --kitchen-timeout '%s' (seconds, 0.1-86400)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case OPT_OUT_HWM: {
+            long hwm;
+            if (nd_parse_long(optarg, 1, 100000000L, &hwm) != 0) {
+                nd_error("invalid --out-hwm '%s' (1-100000000)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            config.out_hwm = (int)hwm;
+            break;
+        }
         case 'v':
             if (level < ND_LOG_DEBUG)
                 level++;

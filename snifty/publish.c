@@ -218,6 +218,16 @@ int sn_pub_serve(void *arg, const char *topic, size_t topic_len, const uint8_t *
     }
 }
 
+int sn_pub_send_control(sn_pub_t *self, const char *topic, size_t topic_len, const uint8_t *body,
+                        size_t body_len)
+{
+    if (!sn_pub_ready(self)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    return s_send(self, topic, topic_len, body, body_len);
+}
+
 uint64_t sn_pub_sent(const sn_pub_t *self)
 {
     return self ? self->sent : 0;

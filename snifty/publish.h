@@ -39,6 +39,12 @@ void sn_pub_say_waiting(sn_pub_t *self);
 int sn_pub_serve(void *arg, const char *topic, size_t topic_len, const uint8_t *body,
                  size_t body_len);
 
+/* Sends a control message (a heartbeat) if the hub listens, never waiting and
+ * not counted with the dumplings. Returns 0, or -1 with errno (EAGAIN: not
+ * listening or queue full). */
+int sn_pub_send_control(sn_pub_t *self, const char *topic, size_t topic_len, const uint8_t *body,
+                        size_t body_len);
+
 uint64_t sn_pub_sent(const sn_pub_t *self);
 uint64_t sn_pub_failed(const sn_pub_t *self);
 

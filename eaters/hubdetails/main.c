@@ -1,0 +1,279 @@
+/* main.c: nd-hubdetails, an eater that waits for one SystemStatusChef dumpling
+ * from the hub, prints all of it (readable, or JSON with --json) and exits. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netdumplings/cli.h"
+#include "netdumplings/dumpling.h"
+#include "netdumplings/eater.h"
+#include "netdumplings/log.h"
+
+typedef struct {
+    bool json;
+    bool got;
+    double now; /* wall clock when the status arrived, for "N s ago" */
+} hd_t;
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: nd-hubdetails [OPTION]...\n"
+            "Waits for one status dumpling (SystemStatusChef) from a netdumplings hub\n"
+            "(nd-shifty), prints everything in it, and exits: the hub's counters, every\n"
+            "kitchen with what it says about itself and what the hub sees of it, every\n"
+            "eater and every gateway.\n"
+            "\n"
+            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d)\n"
+            "  -n, --eater-name NAME   the name the hub knows this eater by\n"
+            "                          (default nd-hubdetails)\n"
+            "      --json              print the whole dumpling as one JSON document\n"
+            "                          ({\"metadata\": {...}, \"payload\": {...}}, for jq)\n"
+            "  -t, --timeout SECS      give up after SECS (default 15; the hub sends one\n"
+            "                          every --status-freq seconds, 5 by default)\n"
+            "  -v, --verbose           more log lines (repeat for more)\n"
+            "  -q, --quiet             errors only\n"
+            "      --help              show this help and exit\n"
+            "      --version           show the version and exit\n"
+            "\n"
+            "Exit status: 0 printed (or stopped by SIGINT/SIGTERM); 1 no status dumpling\n"
+            "within --timeout (no hub, or nothing reaches us), or another runtime error;\n"
+            "2 usage error.\n",
+            ND_PORT_HUB_OUT);
+}
+
+static const char *s_str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "?";
+}
+
+static unsigned long long s_uint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v) && json_integer_value(v) >= 0)
+        return (unsigned long long)json_integer_value(v);
+    if (json_is_real(v) && json_real_value(v) >= 0)
+        return (unsigned long long)json_real_value(v);
+    return 0;
+}
+
+static double s_num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static void s_duration(double secs, char *buf, size_t len)
+{
+    unsigned long long s = secs > 0 ? (unsigned long long)secs : 0;
+    if (s >= 86400)
+        snprintf(buf, len, "%llud %02llu:%02llu:%02llu", s / 86400, s / 3600 % 24, s / 60 % 60,
+                 s % 60);
+    else
+        snprintf(buf, len, "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
+}
+
+static void s_print_kitchen(const hd_t *hd, json_t *k)
+{
+    json_t *fk = json_object_get(k, "info_from_kitchen");
+    json_t *fh = json_object_get(k, "info_from_hub");
+    printf("  %s\n", s_str(fk, "kitchen_name"));
+    printf("    address:        %s:%llu\n", s_str(fh, "host"), s_uint(fh, "port"));
+    if (json_is_true(json_object_get(fh, "heartbeat"))) {
+        char up[32];
+        s_duration(hd->now - s_num(fk, "start_time"), up, sizeof up);
+        printf("    host:           %s, pid %llu, version %s, up %s\n", s_str(fk, "hostname"),
+               s_uint(fk, "pid"), s_str(fk, "version"), up);
+        printf("    boot id:        %s\n", s_str(fk, "boot_id"));
+        printf("    capture:        %s %s, filter \"%s\"\n", s_str(fk, "source"),
+               s_str(fk, "interface"), s_str(fk, "filter"));
+        printf("    chefs:          ");
+        json_t *chefs = json_object_get(fk, "chefs");
+        size_t i;
+        json_t *c;
+        json_array_foreach(chefs, i, c) printf("%s%s", i ? ", " : "", json_string_value(c));
+        printf("\n    poke interval:  %g s\n", s_num(fk, "poke_interval"));
+        printf("    packets:        %llu (malformed %llu; libpcap recv %llu, drop %llu, "
+               "ifdrop %llu)\n",
+               s_uint(fk, "packets"), s_uint(fk, "malformed"), s_uint(fk, "ps_recv"),
+               s_uint(fk, "ps_drop"), s_uint(fk, "ps_ifdrop"));
+        printf("    dumplings:      made %llu, sent %llu, send failures %llu\n",
+               s_uint(fk, "dumplings_made"), s_uint(fk, "dumplings_sent"),
+               s_uint(fk, "send_failures"));
+        printf("    last heartbeat: %.1f s ago (%llu received, %llu restart(s))\n",
+               hd->now - s_num(fh, "last_heartbeat"), s_uint(fh, "heartbeats"),
+               s_uint(fh, "restarts"));
+    } else {
+        printf("    (no heartbeat: an older kitchen, known by its dumplings only)\n");
+    }
+    printf("    at the hub:     %llu dumplings, %llu lost, last sequence %llu\n",
+           s_uint(fh, "dumplings"), s_uint(fh, "dumplings_lost"), s_uint(fh, "last_sequence"));
+}
+
+static void s_print(const hd_t *hd, const nd_dumpling_t *d, json_t *p)
+{
+    char when[64], up[32];
+    nd_time_iso8601(d->creation_time / 1000.0, 3, 1, when, sizeof when);
+    s_duration(s_num(p, "server_uptime"), up, sizeof up);
+    printf("hub %s at %s\n", d->kitchen, when);
+    printf("  boot id:        %s\n", s_str(p, "hub_boot_id"));
+    printf("  uptime:         %s\n", up);
+    printf("  dumplings in:   %llu (invalid dropped: %llu)\n", s_uint(p, "total_dumplings_in"),
+           s_uint(p, "invalid_dumplings_in"));
+    printf("  dumplings out:  %llu\n", s_uint(p, "total_dumplings_out"));
+    printf("  lost:           %llu dumpling(s) between kitchens and hub\n",
+           s_uint(p, "total_dumplings_lost"));
+    printf("  capture drops:  %llu (kernel), %llu (interface)\n", s_uint(p, "total_ps_drop"),
+           s_uint(p, "total_ps_ifdrop"));
+    printf("  send failures:  %llu (at the kitchens)\n", s_uint(p, "total_kitchen_send_failures"));
+    printf("  gateway lag:    %llu dumpling(s) dropped, %llu client(s) closed\n",
+           s_uint(p, "total_gateway_lag_drops"), s_uint(p, "total_gateway_lag_closed"));
+    size_t i;
+    json_t *e;
+    json_t *kitchens = json_object_get(p, "dumpling_kitchens");
+    printf("kitchens: %llu\n", s_uint(p, "dumpling_kitchen_count"));
+    json_array_foreach(kitchens, i, e) s_print_kitchen(hd, e);
+    json_t *eaters = json_object_get(p, "dumpling_eaters");
+    printf("eaters: %llu\n", s_uint(p, "dumpling_eater_count"));
+    json_array_foreach(eaters, i, e)
+    {
+        json_t *fe = json_object_get(e, "info_from_eater");
+        json_t *fh = json_object_get(e, "info_from_hub");
+        char since[32];
+        s_duration(hd->now - s_num(fh, "connected_since"), since, sizeof since);
+        printf("  %-24s %s:%llu  connected %s\n", s_str(fe, "eater_name"), s_str(fh, "host"),
+               s_uint(fh, "port"), since);
+    }
+    json_t *gateways = json_object_get(p, "dumpling_gateways");
+    printf("gateways: %llu\n", s_uint(p, "dumpling_gateway_count"));
+    json_array_foreach(gateways, i, e)
+    {
+        json_t *fg = json_object_get(e, "info_from_gateway");
+        json_t *fh = json_object_get(e, "info_from_hub");
+        printf("  %s on %s (%s:%llu), pid %llu: %llu client(s), lag: %llu dumpling(s) dropped, "
+               "%llu client(s) closed\n",
+               s_str(fg, "gateway_name"), s_str(fg, "hostname"), s_str(fh, "host"),
+               s_uint(fh, "port"), s_uint(fg, "pid"), s_uint(fg, "clients"),
+               s_uint(fg, "dumplings_lag_dropped"), s_uint(fg, "clients_lag_closed"));
+    }
+}
+
+static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
+{
+    (void)eater;
+    hd_t *hd = arg;
+    hd->now = nd_now();
+    json_t *j = hd->json ? nd_dumpling_to_json(d, false) : nd_msgpack_to_json(&d->payload);
+    if (!j || (!hd->json && !json_is_object(j))) {
+        nd_warn("a SystemStatusChef dumpling from %s that cannot be shown", d->kitchen);
+        json_decref(j);
+        return 0;
+    }
+    if (hd->json) {
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("\n");
+    } else {
+        s_print(hd, d, j);
+    }
+    fflush(stdout);
+    json_decref(j);
+    hd->got = true;
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_JSON = 256, OPT_HELP, OPT_VERSION };
+    static const struct option opts[] = {
+        {"hub", required_argument, NULL, 'H'},
+        {"eater-name", required_argument, NULL, 'n'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"timeout", required_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    hd_t hd = {0};
+    static const char *const chefs[] = {"SystemStatusChef"};
+    nd_eater_config_t config = {
+        .hub = "tcp://localhost:11349", .eater_name = "nd-hubdetails", .chefs = chefs, .nchefs = 1};
+    double timeout = 15;
+    int level = ND_LOG_INFO;
+    int c;
+    nd_log_setup("nd-hubdetails", ND_LOG_INFO);
+    while ((c = getopt_long(argc, argv, "H:n:t:vq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            config.hub = optarg;
+            break;
+        case 'n':
+            if (!nd_name_valid(optarg)) {
+                nd_error("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
+                return ND_EXIT_USAGE;
+            }
+            config.eater_name = optarg;
+            break;
+        case OPT_JSON:
+            hd.json = true;
+            break;
+        case 't':
+            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0) {
+                nd_error("invalid --timeout '%s' (seconds >= 0)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            if (level < ND_LOG_DEBUG)
+                level++;
+            break;
+        case 'q':
+            level = ND_LOG_ERROR;
+            break;
+        case OPT_HELP:
+            s_usage(stdout);
+            return ND_EXIT_OK;
+        case OPT_VERSION:
+            nd_print_version("nd-hubdetails");
+            return ND_EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'nd-hubdetails --help' for more information.\n");
+            return ND_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        nd_error("unexpected argument '%s'", argv[optind]);
+        fprintf(stderr, "Try 'nd-hubdetails --help' for more information.\n");
+        return ND_EXIT_USAGE;
+    }
+    nd_log_setup("nd-hubdetails", (nd_log_level_t)level);
+
+    static volatile sig_atomic_t stop = 0;
+    nd_signals_install(&stop);
+    nd_eater_callbacks_t cb = {.on_dumpling = s_on_dumpling};
+    char err[512];
+    nd_eater_t *eater = nd_eater_new(&config, &cb, &hd, err, sizeof err);
+    if (!eater) {
+        nd_error("%s", err);
+        return ND_EXIT_USAGE;
+    }
+    int rc = nd_eater_run(eater, &stop, timeout);
+    nd_eater_destroy(&eater);
+    if (rc < 0)
+        return ND_EXIT_RUNTIME;
+    if (!hd.got) {
+        if (stop)
+            return ND_EXIT_OK;
+        nd_error("no status dumpling from a hub at %s within %g s: is nd-shifty running "
+                 "there (its out port)?",
+                 config.hub, timeout);
+        return ND_EXIT_RUNTIME;
+    }
+    return ND_EXIT_OK;
+}

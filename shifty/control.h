@@ -1,0 +1,68 @@
+/* control.h: the hub's reading of "$" control messages from the in port:
+ * kitchen heartbeats ("$kitchen/<name>") and gateway heartbeats
+ * ("$gateway/<name>"), decoded from untrusted msgpack into fixed structs, and
+ * written back into SystemStatusChef (docs/protocol.md, "Control messages"). */
+#ifndef SH_CONTROL_H
+#define SH_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netdumplings/cli.h"
+#include "netdumplings/payload.h"
+
+#define SH_MAX_CHEFS 64
+#define SH_STR 256
+/* The largest counter taken from a heartbeat: 2^53 - 1, exact as a double. */
+#define SH_UINT_MAX 9007199254740991ULL
+
+/* What a kitchen says about itself in its heartbeat. */
+typedef struct {
+    char kitchen_name[ND_NAME_MAX + 1];
+    char interface[SH_STR];
+    char source[16];
+    char filter[1024];
+    char chefs[SH_MAX_CHEFS][ND_NAME_MAX + 1];
+    size_t nchefs;
+    double poke_interval;
+    char hostname[SH_STR];
+    uint64_t pid;
+    char version[64];
+    double start_time;
+    char boot_id[65];
+    double heartbeat_interval;
+    uint64_t heartbeat_seq;
+    double time;
+    uint64_t packets, ps_recv, ps_drop, ps_ifdrop, malformed;
+    uint64_t dumplings_made, dumplings_sent, send_failures, sequence;
+} sh_kitchen_info_t;
+
+/* What a gateway says about itself in its heartbeat. */
+typedef struct {
+    char gateway_name[ND_NAME_MAX + 1];
+    char hostname[SH_STR];
+    uint64_t pid;
+    char version[64];
+    double start_time;
+    char boot_id[65];
+    double heartbeat_interval;
+    uint64_t heartbeat_seq;
+    double time;
+    uint64_t clients, clients_lag_closed, dumplings_lag_dropped, dumplings_out;
+} sh_gateway_info_t;
+
+/* Decode a heartbeat body. Unknown keys are ignored, known keys of the wrong
+ * type keep their zero value, counters are capped at SH_UINT_MAX, strings are cut to fit and
+ * anything but printable ASCII becomes '?' (they go into SystemStatusChef as they are). The name in
+ * the body must be valid and equal to `name` (the topic's), and boot_id must be there. Returns 0,
+ * or -1 with err set. */
+int sh_kitchen_info_decode(sh_kitchen_info_t *out, const char *name, const void *body, size_t len,
+                           char *err, size_t errlen);
+int sh_gateway_info_decode(sh_gateway_info_t *out, const char *name, const void *body, size_t len,
+                           char *err, size_t errlen);
+
+/* Write every field as "key": value pairs into the open map in `p`. */
+void sh_kitchen_info_pack(nd_payload_t *p, const sh_kitchen_info_t *info);
+void sh_gateway_info_pack(nd_payload_t *p, const sh_gateway_info_t *info);
+
+#endif
