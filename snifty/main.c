@@ -13,15 +13,20 @@
 
 #include "builtin.h"
 #include "capture.h"
+#include "modules.h"
+#include "heartbeat.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/kitchen.h"
 #include "netdumplings/log.h"
 #include "netdumplings/packet.h"
+#include "netdumplings/curve.h"
+#include "privs.h"
 #include "publish.h"
 
 #define SN_MAX_CHEFS 64
 #define SN_MAX_CHEF_OPTS 64
+#define SN_MAX_MODULES 32
 
 typedef struct {
     /* Options. */
@@ -35,16 +40,24 @@ typedef struct {
     size_t nchefs;
     const char *chef_opts[SN_MAX_CHEF_OPTS];
     size_t nchef_opts;
+    const char *modules[SN_MAX_MODULES]; /* --chef-module, in order */
+    size_t nmodules;
+    bool chef_list;
     double poke_interval;
     double linger;
     bool to_stdout;
+    const char *user;             /* --user: drop to it after opening the capture */
+    const char *curve_server_key; /* --curve-server-key: the hub's public certificate */
+    const char *curve_secret;     /* --curve-secret: this kitchen's certificate */
 
     /* State. */
     pcap_t *pcap;
     int linktype;
     nd_kitchen_t *kitchen;
+    sn_modules_t *mods; /* the built-in chefs and those of every --chef-module */
     sn_pub_t *pub;
-    nd_dumpling_t out; /* --stdout: decoded to print */
+    sn_heartbeat_t *hb; /* NULL with --stdout */
+    nd_dumpling_t out;  /* --stdout: decoded to print */
     nd_packet_t pkt;
     nd_dissect_stats_t dstats;
     double next_poke;  /* offline: capture time; live: monotonic */
@@ -70,20 +83,27 @@ static void s_usage(FILE *out)
             "  -f, --filter BPF        capture filter (default \"tcp or udp or arp\")\n"
             "  -n, --kitchen-name NAME this kitchen's name (default default_kitchen)\n"
             "  -H, --hub ENDPOINT      the hub's in port (default tcp://localhost:%d)\n"
-            "  -c, --chef NAME         run this chef (repeatable; default: every built-in)\n"
+            "  -c, --chef NAME         run this chef (repeatable; default: every built-in and\n"
+            "                          every loaded chef)\n"
             "      --chef-opt CHEF:KEY=VALUE  an option for a chef (repeatable)\n"
-            "  -l, --chef-list         list the built-in chefs and exit\n"
+            "  -l, --chef-list         list the chefs (built-in, then per module) and exit\n"
+            "      --chef-module PATH  load the plugin chefs of the shared object PATH\n"
+            "                          (repeatable; docs/writing-chefs.md)\n"
             "  -p, --poke-interval SECS  seconds between interval dumplings (default 5;\n"
             "                          0: none, except the one at the end of a file)\n"
             "      --stdout            print each dumpling as one JSON line on stdout instead\n"
             "                          of publishing to a hub\n"
             "      --linger SECS       at exit, wait up to SECS for dumplings still queued to\n"
             "                          leave (default 10)\n"
+            "  -Z, --user USER         after opening the capture, run as USER with no\n"
+            "                          capabilities (default when root: nobody)\n"
+            "      --curve-server-key FILE  the hub's public certificate: talk CURVE\n"
+            "      --curve-secret FILE this kitchen's secret certificate (nd-keygen)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
             "  -q, --quiet             errors only\n"
             "      --help              show this help and exit\n"
             "      --version           show the version and exit\n"
-            "\n"
+            "\n" ND_CLI_ENV_HELP "\n"
             "Reading a file (-r), the kitchen waits for the hub before the first dumpling\n"
             "(as long as it takes, saying once that it waits) and never drops one; pokes\n"
             "follow the capture's clock, plus one at the end of the file. Capturing live, it\n"
@@ -96,25 +116,6 @@ static void s_usage(FILE *out)
             ND_PORT_HUB_IN);
 }
 
-static void s_chef_list(FILE *out)
-{
-    for (size_t i = 0; nd_builtin_chefs[i]; i++)
-        fprintf(out, "%-18s %s\n", nd_builtin_chefs[i]->name,
-                nd_builtin_chefs[i]->summary ? nd_builtin_chefs[i]->summary : "");
-}
-
-static void s_known_chefs(char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; nd_builtin_chefs[i] && used < len; i++) {
-        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", nd_builtin_chefs[i]->name);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-}
-
 /* --stdout's serve callback: one compact JSON line per dumpling. */
 static int s_serve_stdout(void *arg, const char *topic, size_t topic_len, const uint8_t *body,
                           size_t body_len)
@@ -125,12 +126,13 @@ static int s_serve_stdout(void *arg, const char *topic, size_t topic_len, const 
         nd_error("the kitchen made an undecodable dumpling (%.*s): %s", (int)topic_len, topic, err);
         return -1;
     }
-    json_t *j = nd_dumpling_to_json(&sn->out, false);
-    if (!j)
+    /* jansson's compact text, written straight from msgpack (json_text.c). */
+    static nd_strbuf_t text;
+    text.len = 0;
+    if (nd_dumpling_json_text(&sn->out, false, &text) != 0)
         return -1;
-    int rc = json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (rc != 0 || fputc('\n', stdout) == EOF) {
+    text.data[text.len++] = '\n'; /* the NUL's place: there is room */
+    if (fwrite(text.data, 1, text.len, stdout) != text.len) {
         if (errno == EPIPE)
             s_stop = 1; /* the reader went away (e.g. | head): nothing more to do */
         return -1;
@@ -141,7 +143,17 @@ static int s_serve_stdout(void *arg, const char *topic, size_t topic_len, const 
 /* Parses argv into sn. Returns -1 to go on, else the exit code. */
 static int s_parse(sn_t *sn, int argc, char **argv)
 {
-    enum { OPT_SPEED = 256, OPT_STDOUT, OPT_LINGER, OPT_CHEF_OPT, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_SPEED = 256,
+        OPT_STDOUT,
+        OPT_LINGER,
+        OPT_CHEF_OPT,
+        OPT_CHEF_MODULE,
+        OPT_CURVE_SERVER_KEY,
+        OPT_CURVE_SECRET,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option opts[] = {
         {"interface", required_argument, NULL, 'i'},
         {"read", required_argument, NULL, 'r'},
@@ -152,9 +164,13 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         {"chef", required_argument, NULL, 'c'},
         {"chef-opt", required_argument, NULL, OPT_CHEF_OPT},
         {"chef-list", no_argument, NULL, 'l'},
+        {"chef-module", required_argument, NULL, OPT_CHEF_MODULE},
         {"poke-interval", required_argument, NULL, 'p'},
         {"stdout", no_argument, NULL, OPT_STDOUT},
         {"linger", required_argument, NULL, OPT_LINGER},
+        {"user", required_argument, NULL, 'Z'},
+        {"curve-server-key", required_argument, NULL, OPT_CURVE_SERVER_KEY},
+        {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
@@ -163,7 +179,10 @@ static int s_parse(sn_t *sn, int argc, char **argv)
     };
     int level = ND_LOG_INFO;
     int c;
-    while ((c = getopt_long(argc, argv, "i:r:f:n:H:c:lp:vq", opts, NULL)) != -1) {
+    /* ND_<OPTION> variables first, so that flags win. */
+    if (nd_cli_env(&argc, &argv, opts, "chef") != 0)
+        return ND_EXIT_USAGE;
+    while ((c = getopt_long(argc, argv, "i:r:f:n:H:c:lp:vqZ:", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             sn->interface = optarg;
@@ -208,9 +227,16 @@ static int s_parse(sn_t *sn, int argc, char **argv)
             }
             sn->chef_opts[sn->nchef_opts++] = optarg;
             break;
+        case OPT_CHEF_MODULE:
+            if (sn->nmodules == SN_MAX_MODULES) {
+                nd_error("too many --chef-module options (at most %d)", SN_MAX_MODULES);
+                return ND_EXIT_USAGE;
+            }
+            sn->modules[sn->nmodules++] = optarg;
+            break;
         case 'l':
-            s_chef_list(stdout);
-            return ND_EXIT_OK;
+            sn->chef_list = true; /* after every --chef-module is loaded */
+            break;
         case 'p':
             if (nd_parse_double(optarg, 0, 86400, &sn->poke_interval) != 0) {
                 nd_error("invalid --poke-interval '%s' (seconds, 0-86400; 0 disables)", optarg);
@@ -225,6 +251,15 @@ static int s_parse(sn_t *sn, int argc, char **argv)
                 nd_error("invalid --linger '%s' (seconds, 0-3600)", optarg);
                 return ND_EXIT_USAGE;
             }
+            break;
+        case 'Z':
+            sn->user = optarg;
+            break;
+        case OPT_CURVE_SERVER_KEY:
+            sn->curve_server_key = optarg;
+            break;
+        case OPT_CURVE_SECRET:
+            sn->curve_secret = optarg;
             break;
         case 'v':
             if (level < ND_LOG_DEBUG)
@@ -254,6 +289,19 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         return ND_EXIT_USAGE;
     }
     nd_log_setup("nd-snifty", (nd_log_level_t)level);
+    /* Plugins load here, so that a bad one is a usage error (exit 2) and
+     * --chef-list and -c see every chef. */
+    char err[1024];
+    sn->mods = sn_modules_new(sn->modules, sn->nmodules, err, sizeof err);
+    if (!sn->mods) {
+        nd_error("--chef-module %s", err);
+        return ND_EXIT_USAGE;
+    }
+    if (sn->chef_list) {
+        sn_modules_print(sn->mods, stdout);
+        sn_modules_destroy(&sn->mods);
+        return ND_EXIT_OK;
+    }
     return -1;
 }
 
@@ -275,19 +323,20 @@ static int s_make_kitchen(sn_t *sn)
         }
     }
     if (sn->nchefs == 0) {
-        for (size_t i = 0; nd_builtin_chefs[i]; i++) {
-            if (nd_kitchen_add_chef(sn->kitchen, nd_builtin_chefs[i], err, sizeof err) != 0) {
-                nd_error("chef %s: %s", nd_builtin_chefs[i]->name, err);
+        const nd_chef_def_t *def;
+        for (size_t i = 0; (def = sn_modules_chef(sn->mods, i)); i++) {
+            if (nd_kitchen_add_chef(sn->kitchen, def, err, sizeof err) != 0) {
+                nd_error("chef %s: %s", def->name, err);
                 return ND_EXIT_RUNTIME;
             }
         }
         return -1;
     }
     for (size_t i = 0; i < sn->nchefs; i++) {
-        const nd_chef_def_t *def = nd_builtin_chef(sn->chefs[i]);
+        const nd_chef_def_t *def = sn_modules_find(sn->mods, sn->chefs[i]);
         if (!def) {
             char known[1024];
-            s_known_chefs(known, sizeof known);
+            sn_modules_names(sn->mods, known, sizeof known);
             nd_error("unknown chef '%s'; known chefs: %s", sn->chefs[i], known);
             return ND_EXIT_USAGE;
         }
@@ -344,6 +393,7 @@ static void s_pace(sn_t *sn, double ts)
             zmq_pollitem_t item = {sn_pub_socket(sn->pub), 0, ZMQ_POLLIN, 0};
             zmq_poll(&item, 1, (long)(left * 1000) + 1);
             sn_pub_events(sn->pub);
+            sn_heartbeat_tick(sn->hb);
         } else {
             struct timespec t = {0, (long)(left * 1e9)};
             nanosleep(&t, NULL);
@@ -377,6 +427,7 @@ static int s_run_offline(sn_t *sn)
             }
         }
         s_handle_packet(sn, h, bytes);
+        sn_heartbeat_tick(sn->hb);
     }
     if (s_stop)
         return 0;
@@ -433,6 +484,7 @@ static int s_run_live(sn_t *sn)
             /* A hub that is there answers within milliseconds. */
             if (nd_monotonic() - started > 1.0)
                 sn_pub_say_waiting(sn->pub);
+            sn_heartbeat_tick(sn->hb);
         }
         /* Non-blocking: returns at once when nothing is waiting. */
         int rc = pcap_dispatch(sn->pcap, 10000, s_on_live_packet, (u_char *)sn);
@@ -490,6 +542,12 @@ int main(int argc, char **argv)
     nd_signals_install(&s_stop);
 
     if (!sn.to_stdout) {
+        /* Keys are read now, while the secret file is still readable. */
+        if (nd_curve_client_setup(sn.curve_server_key, sn.curve_secret, err, sizeof err) != 0) {
+            nd_error("%s", err);
+            rc = ND_EXIT_USAGE;
+            goto done;
+        }
         sn.pub = sn_pub_new(sn.hub, sn.file != NULL, &s_stop, err, sizeof err);
         if (!sn.pub) {
             nd_error("%s", err);
@@ -499,12 +557,6 @@ int main(int argc, char **argv)
     } else {
         setvbuf(stdout, NULL, _IOLBF, 0);
     }
-    int krc = s_make_kitchen(&sn);
-    if (krc >= 0) {
-        rc = krc;
-        goto done;
-    }
-
     if (sn.file) {
         sn.pcap = sn_open_file(sn.file, err, sizeof err);
     } else {
@@ -532,10 +584,26 @@ int main(int argc, char **argv)
         rc = frc == -1 ? ND_EXIT_USAGE : ND_EXIT_RUNTIME;
         goto done;
     }
+    /* Least privilege: the capture is open, so root (or CAP_NET_RAW) is no
+     * longer needed; drop it before any packet is parsed or plugin loaded. */
+    if (sn_drop_privileges(sn.user, err, sizeof err) != 0) {
+        nd_error("%s", err);
+        goto done;
+    }
+    int krc = s_make_kitchen(&sn);
+    if (krc >= 0) {
+        rc = krc;
+        goto done;
+    }
     nd_info("kitchen %s: %s %s, filter \"%s\", %zu chef(s), %s%s", sn.kitchen_name,
             sn.file ? "reading" : "capturing on", sn.file ? sn.file : sn.interface, sn.filter,
             nd_kitchen_chef_count(sn.kitchen), sn.to_stdout ? "printing to stdout" : "hub ",
             sn.to_stdout ? "" : sn.hub);
+    sn_heartbeat_info_t hbi = {sn.kitchen_name, sn.interface, sn.file, sn.filter, sn.poke_interval};
+    if (sn.pub && !(sn.hb = sn_heartbeat_new(&hbi, sn.pcap, sn.kitchen, &sn.dstats, sn.pub))) {
+        nd_error("out of memory");
+        goto done;
+    }
 
     if (sn.file) {
         /* Wait for the hub before the first dumpling (documented in --help):
@@ -557,8 +625,10 @@ done:
     if (sn.pub && sn.file)
         nd_debug("flushing queued dumplings (up to %.1f s)", sn.linger);
     /* Live capture: don't hold a stopped kitchen for a hub that is gone. */
+    sn_heartbeat_destroy(&sn.hb); /* sends a last heartbeat with the final counters */
     sn_pub_destroy(&sn.pub, sn.file ? sn.linger : (sn.linger < 1 ? sn.linger : 1));
     nd_kitchen_destroy(&sn.kitchen);
+    sn_modules_destroy(&sn.mods); /* after the kitchen: it holds their chefs */
     if (sn.pcap)
         pcap_close(sn.pcap);
     nd_dumpling_release(&sn.out);

@@ -27,11 +27,13 @@ import re
 import subprocess
 import sys
 
+import oracle_app
+
 POKE_INTERVAL = 5.0  # nd-snifty's default --poke-interval, seconds of capture time
 
 # Chef order as in chefs/builtin.c: on every poke, each chef with an interval
 # handler runs in this order; for every packet, each packet handler.
-CHEFS = ["PacketCountChef", "DNSLookupChef", "ARPChef", "ICMPCountChef"]
+CHEFS = ["PacketCountChef", "DNSLookupChef", "ARPChef", "ICMPCountChef"] + oracle_app.CHEFS
 
 # nd_layer_t order (packet.h) and names.
 LAYERS = ["Ethernet", "802.1Q", "802.1ad", "SLL", "Loopback", "ARP", "IP", "IPv6",
@@ -78,7 +80,7 @@ FIELDS = [
     "dns.flags.response", "dns.flags.opcode", "dns.count.queries",
     "dns.qry.name", "dns.qry.type", "dns.qry.class",
     "icmp.type", "icmpv6.type",
-]
+] + oracle_app.FIELDS
 
 
 def tshark(path):
@@ -264,6 +266,7 @@ class Kitchen:
         self.arp_hosts = {}  # src_ip -> src_hw, from replies
         self.icmp = {}
         self.icmpv6 = {}
+        self.app = oracle_app.AppKitchen()
 
     def emit(self, chef, driver, payload):
         self.out.append({"metadata": {"chef": chef, "driver": driver}, "payload": payload})
@@ -308,6 +311,7 @@ class Kitchen:
         if "ICMPv6" in have:
             t = num(first(pkt, "icmpv6.type"))
             self.icmpv6[t] = self.icmpv6.get(t, 0) + 1
+        self.app.packet(pkt, ts, have, self.emit)
 
     @staticmethod
     def arp_is_eth_ipv4(pkt):
@@ -326,6 +330,7 @@ class Kitchen:
                             for t, n in sorted(self.icmp.items())},
             "icmpv6_counts": {ICMPV6_NAMES.get(t, "type-%d" % t): n
                               for t, n in sorted(self.icmpv6.items())}})
+        self.app.poke(self.emit)
 
 
 def run(path, interval):

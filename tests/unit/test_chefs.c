@@ -422,16 +422,18 @@ static void test_icmp_count(void **unused)
 
 static void test_builtin_table(void **unused)
 {
-    const char *names[] = {"PacketCountChef", "DNSLookupChef", "ARPChef", "ICMPCountChef"};
+    const char *names[] = {
+        "PacketCountChef",    "DNSLookupChef",   "ARPChef",        "ICMPCountChef",
+        "TLSClientHelloChef", "HTTPRequestChef", "TopTalkersChef", "DHCPChef"};
     size_t n = 0;
     for (; nd_builtin_chefs[n]; n++) {
-        assert_true(n < 4);
+        assert_true(n < 8);
         assert_string_equal(nd_builtin_chefs[n]->name, names[n]);
         assert_int_equal(nd_builtin_chefs[n]->abi, ND_CHEF_ABI);
         assert_non_null(nd_builtin_chefs[n]->summary);
         assert_ptr_equal(nd_builtin_chef(names[n]), nd_builtin_chefs[n]);
     }
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 8);
     assert_null(nd_builtin_chef("NoSuchChef"));
     assert_null(nd_builtin_chef(NULL));
 }

@@ -1,0 +1,190 @@
+/* tls_client_hello.c: TLSClientHelloChef, which reports every TLS ClientHello
+ * on any TCP port: the server name (SNI), the TLS versions offered, ALPN, and
+ * the client and server addresses. A hello split over TCP segments is put
+ * back together in a small, bounded buffer per flow. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netdumplings/app.h"
+#include "netdumplings/chef.h"
+
+/* Flows waiting for the rest of a hello. Few are ever pending at once (a hello
+ * is normally one segment), so a small table searched linearly will do; when
+ * it is full the oldest pending flow is given up. */
+#define S_MAX_PENDING 32
+/* A pending flow whose next segment has not come within this many seconds of
+ * capture time is given up. */
+#define S_PENDING_TIMEOUT 10.0
+
+typedef struct {
+    bool used;
+    nd_ip_t src, dst;
+    uint16_t sport, dport;
+    uint32_t next_seq; /* the sequence number the next segment must start at */
+    double since;
+    size_t len;
+    uint8_t *data; /* ND_TLS_MAX_RECORD bytes */
+} s_flow_t;
+
+typedef struct {
+    s_flow_t flows[S_MAX_PENDING];
+    nd_tls_hello_t hello;
+} s_state_t;
+
+static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
+{
+    *state = calloc(1, sizeof(s_state_t));
+    if (!*state) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void s_destroy(void *state)
+{
+    s_state_t *self = state;
+    if (!self)
+        return;
+    for (size_t i = 0; i < S_MAX_PENDING; i++)
+        free(self->flows[i].data);
+    free(self);
+}
+
+static bool s_same_ip(const nd_ip_t *a, const nd_ip_t *b)
+{
+    /* Only the address's own bytes: the dissector leaves the rest as it was. */
+    size_t n = a->family == AF_INET6 ? 16 : 4;
+    return a->family == b->family && memcmp(a->bytes, b->bytes, n) == 0;
+}
+
+static s_flow_t *s_find(s_state_t *self, const nd_packet_t *pkt)
+{
+    for (size_t i = 0; i < S_MAX_PENDING; i++) {
+        s_flow_t *f = &self->flows[i];
+        if (f->used && f->sport == pkt->sport && f->dport == pkt->dport &&
+            s_same_ip(&f->src, &pkt->src) && s_same_ip(&f->dst, &pkt->dst))
+            return f;
+    }
+    return NULL;
+}
+
+/* A free slot, else the one pending longest. */
+static s_flow_t *s_slot(s_state_t *self)
+{
+    s_flow_t *oldest = &self->flows[0];
+    for (size_t i = 0; i < S_MAX_PENDING; i++) {
+        if (!self->flows[i].used)
+            return &self->flows[i];
+        if (self->flows[i].since < oldest->since)
+            oldest = &self->flows[i];
+    }
+    return oldest;
+}
+
+static void s_addr(nd_payload_t *p, const char *key, const nd_ip_t *ip)
+{
+    char buf[64];
+    nd_pl_kv_str(p, key, nd_ip_str(ip, buf, sizeof buf));
+}
+
+static int s_serve(s_state_t *self, const nd_packet_t *pkt, nd_cook_t *cook)
+{
+    const nd_tls_hello_t *h = &self->hello;
+    char buf[16];
+    nd_payload_t *p = nd_cook_begin(cook);
+    nd_pl_map(p);
+    nd_pl_kv_str(p, "server_name", h->has_sni ? h->sni : NULL);
+    /* supported_versions replaces legacy_version when present (RFC 8446
+     * 4.2.1); GREASE values (RFC 8701) are not versions. */
+    nd_pl_key(p, "versions");
+    nd_pl_array(p);
+    if (h->nversions) {
+        for (size_t i = 0; i < h->nversions; i++)
+            if (!nd_tls_is_grease(h->versions[i]))
+                nd_pl_str(p, nd_tls_version_name(h->versions[i], buf, sizeof buf));
+    } else {
+        nd_pl_str(p, nd_tls_version_name(h->legacy_version, buf, sizeof buf));
+    }
+    nd_pl_end(p);
+    nd_pl_kv_str(p, "legacy_version", nd_tls_version_name(h->legacy_version, buf, sizeof buf));
+    nd_pl_key(p, "alpn");
+    nd_pl_array(p);
+    for (size_t i = 0; i < h->nalpn; i++)
+        nd_pl_str(p, h->alpn[i]);
+    nd_pl_end(p);
+    s_addr(p, "client", &pkt->src);
+    nd_pl_kv_uint(p, "client_port", pkt->sport);
+    s_addr(p, "server", &pkt->dst);
+    nd_pl_kv_uint(p, "server_port", pkt->dport);
+    nd_pl_kv_double(p, "time", pkt->ts);
+    nd_pl_kv_bool(p, "truncated", h->sni_truncated || h->versions_truncated || h->alpn_truncated);
+    nd_pl_end(p);
+    return nd_cook_serve(cook);
+}
+
+/* Appends this segment to a pending flow and tries again. */
+static int s_continue(s_state_t *self, s_flow_t *f, const nd_packet_t *pkt, nd_cook_t *cook)
+{
+    if (pkt->tcp_seq != f->next_seq || f->len + pkt->l7_len > ND_TLS_MAX_RECORD ||
+        pkt->ts - f->since > S_PENDING_TIMEOUT) {
+        /* Out of order, retransmitted, or too big: give the flow up and
+         * read this segment on its own. */
+        f->used = false;
+        return 1;
+    }
+    memcpy(f->data + f->len, pkt->l7, pkt->l7_len);
+    f->len += pkt->l7_len;
+    f->next_seq += (uint32_t)pkt->l7_len;
+    int rc = nd_tls_client_hello(f->data, f->len, &self->hello);
+    if (rc == ND_APP_INCOMPLETE)
+        return 0;
+    f->used = false;
+    return rc == ND_APP_OK ? s_serve(self, pkt, cook) : 0;
+}
+
+static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
+{
+    s_state_t *self = state;
+    if (!ND_HAS(pkt, ND_L_TCP) || pkt->l7_len == 0)
+        return 0;
+    s_flow_t *f = s_find(self, pkt);
+    if (f) {
+        int rc = s_continue(self, f, pkt, cook);
+        if (rc <= 0)
+            return rc;
+    }
+    int rc = nd_tls_client_hello(pkt->l7, pkt->l7_len, &self->hello);
+    if (rc == ND_APP_OK)
+        return s_serve(self, pkt, cook);
+    if (rc != ND_APP_INCOMPLETE)
+        return 0;
+    f = s_slot(self);
+    if (!f->data && !(f->data = malloc(ND_TLS_MAX_RECORD)))
+        return -1;
+    f->used = true;
+    f->src = pkt->src;
+    f->dst = pkt->dst;
+    f->sport = pkt->sport;
+    f->dport = pkt->dport;
+    f->next_seq = pkt->tcp_seq + (uint32_t)pkt->l7_len;
+    f->since = pkt->ts;
+    f->len = pkt->l7_len; /* at most one segment: less than ND_TLS_MAX_RECORD */
+    memcpy(f->data, pkt->l7, pkt->l7_len < ND_TLS_MAX_RECORD ? pkt->l7_len : ND_TLS_MAX_RECORD);
+    return 0;
+}
+
+const nd_chef_def_t nd_chef_tls_client_hello = {
+    .abi = ND_CHEF_ABI,
+    .name = "TLSClientHelloChef",
+    .summary = "every TLS ClientHello on any port: server name (SNI), versions, ALPN, addresses",
+    .create = s_create,
+    .destroy = s_destroy,
+    .packet = s_packet,
+};
+
+ND_CHEF_MODULE(&nd_chef_tls_client_hello)

@@ -1,0 +1,129 @@
+/* http.c: the HTTP/1.x request line (RFC 9112 3) and the Host (RFC 9110 7.2)
+ * and User-Agent (RFC 9110 10.1.5) header fields of a request, read from one
+ * TCP segment's payload. */
+#include <string.h>
+
+#include "netdumplings/app.h"
+
+/* RFC 9110 9.3 and RFC 5789: a method is any token, but only the registered
+ * ones are taken, so that random TCP payloads are not read as requests. */
+static const char *const s_methods[] = {"GET",     "HEAD",    "POST",  "PUT",   "DELETE",
+                                        "CONNECT", "OPTIONS", "TRACE", "PATCH", NULL};
+
+/* The end of the line starting at p[i] (index of its CR or LF), or n. */
+static size_t s_eol(const uint8_t *p, size_t n, size_t i)
+{
+    while (i < n && p[i] != '\r' && p[i] != '\n')
+        i++;
+    return i;
+}
+
+/* Past the line ending at p[i] (CRLF or a bare LF, RFC 9112 2.2). */
+static size_t s_next_line(const uint8_t *p, size_t n, size_t i)
+{
+    if (i < n && p[i] == '\r')
+        i++;
+    if (i < n && p[i] == '\n')
+        i++;
+    return i;
+}
+
+static bool s_name_is(const uint8_t *p, size_t len, const char *name)
+{
+    if (len != strlen(name))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (uint8_t)(c - 'A' + 'a');
+        if (c != (uint8_t)name[i])
+            return false;
+    }
+    return true;
+}
+
+/* One header field value, trimmed of optional whitespace (RFC 9110 5.5). */
+static void s_value(const uint8_t *v, size_t len, char *out, size_t outlen, bool *truncated)
+{
+    while (len > 0 && (v[0] == ' ' || v[0] == '\t')) {
+        v++;
+        len--;
+    }
+    while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    *truncated = !nd_app_text(v, len, out, outlen);
+}
+
+int nd_http_request(const uint8_t *p, size_t n, nd_http_request_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!p)
+        n = 0;
+    size_t sp = 0;
+    while (sp < n && sp < ND_HTTP_METHOD_MAX && p[sp] >= 'A' && p[sp] <= 'Z')
+        sp++;
+    if (sp == 0 || sp == ND_HTTP_METHOD_MAX)
+        return ND_APP_NOT_MINE;
+    if (sp == n) {
+        /* A prefix of a method name may still become a request. */
+        for (size_t m = 0; s_methods[m]; m++)
+            if (strlen(s_methods[m]) >= sp && memcmp(s_methods[m], p, sp) == 0)
+                return ND_APP_INCOMPLETE;
+        return ND_APP_NOT_MINE;
+    }
+    if (p[sp] != ' ')
+        return ND_APP_NOT_MINE;
+    bool known = false;
+    for (size_t m = 0; s_methods[m] && !known; m++)
+        known = strlen(s_methods[m]) == sp && memcmp(s_methods[m], p, sp) == 0;
+    if (!known)
+        return ND_APP_NOT_MINE;
+    memcpy(out->method, p, sp);
+    out->method[sp] = '\0';
+
+    size_t eol = s_eol(p, n, sp + 1);
+    if (eol == n)
+        return ND_APP_INCOMPLETE;
+    /* request-target SP HTTP-version: the version is the last 8 bytes. */
+    const uint8_t *line = p + sp + 1;
+    size_t line_len = eol - sp - 1;
+    if (line_len < 10 || line[line_len - 9] != ' ' || memcmp(line + line_len - 8, "HTTP/1.", 7) ||
+        (line[line_len - 1] != '0' && line[line_len - 1] != '1'))
+        return ND_APP_MALFORMED;
+    size_t target_len = line_len - 9;
+    for (size_t i = 0; i < target_len; i++)
+        if (line[i] <= 0x20 || line[i] >= 0x7f) /* no whitespace or controls in a target */
+            return ND_APP_MALFORMED;
+    memcpy(out->version, line + line_len - 8, 8);
+    out->version[8] = '\0';
+    out->path_truncated = !nd_app_text(line, target_len, out->path, sizeof out->path);
+
+    /* Header fields as far as this segment holds them; a field cut by the
+     * segment's end is not taken (its value would be wrong). */
+    size_t i = s_next_line(p, n, eol);
+    while (i < n) {
+        size_t end = s_eol(p, n, i);
+        if (end == n)
+            break;
+        if (end == i) {
+            out->headers_complete = true;
+            break;
+        }
+        const uint8_t *colon = memchr(p + i, ':', end - i);
+        if (colon) {
+            size_t name_len = (size_t)(colon - (p + i));
+            const uint8_t *v = colon + 1;
+            size_t vlen = end - (size_t)(v - p);
+            if (!out->has_host && s_name_is(p + i, name_len, "host")) {
+                out->has_host = true;
+                s_value(v, vlen, out->host, sizeof out->host, &out->host_truncated);
+            } else if (!out->has_user_agent && s_name_is(p + i, name_len, "user-agent")) {
+                out->has_user_agent = true;
+                s_value(v, vlen, out->user_agent, sizeof out->user_agent,
+                        &out->user_agent_truncated);
+            }
+        }
+        i = s_next_line(p, n, end);
+    }
+    return ND_APP_OK;
+}
