@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "netdumplings/cli.h"
+#include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/eater.h"
 #include "netdumplings/log.h"
@@ -47,10 +48,10 @@ static void s_usage(FILE *out)
             "      --timeout SECS          exit after SECS; with --count, exit 1 when fewer\n"
             "                              than N dumplings came\n"
             "  -v, --verbose               more log lines (repeat for more)\n"
-            "  -q, --quiet                 errors only\n"
+            "  -q, --quiet                 errors only\n" ND_CURVE_CLIENT_HELP
             "      --help                  show this help and exit\n"
             "      --version               show the version and exit\n"
-            "\n"
+            "\n" ND_CLI_ENV_HELP "\n"
             "Text format, as netdumplings' printer, one header line per dumpling:\n"
             "  2026-01-20T14:42:11.040829Z [packet  ] DNSLookupChef from default_kitchen\n"
             "then the payload as JSON indented by 4 spaces. The time is the dumpling's\n"
@@ -62,14 +63,15 @@ static void s_usage(FILE *out)
 
 static int s_print_json(const nd_dumpling_t *d)
 {
-    json_t *j = nd_dumpling_to_json(d, false);
-    if (!j)
+    /* The same bytes as jansson's compact dump (json_text.c), without a tree. */
+    static nd_strbuf_t text;
+    text.len = 0;
+    if (nd_dumpling_json_text(d, false, &text) != 0)
         return -1;
-    int rc = json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    fputc('\n', stdout);
+    text.data[text.len++] = '\n'; /* the NUL's place: there is room */
+    size_t n = fwrite(text.data, 1, text.len, stdout);
     fflush(stdout);
-    return rc;
+    return n == text.len ? 0 : -1;
 }
 
 static int s_print_text(const pr_t *pr, const nd_dumpling_t *d)
@@ -157,6 +159,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        ND_CURVE_CLIENT_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     pr_t pr = {.interval = true, .packet = true, .payload = true, .color = isatty(1) == 1};
@@ -167,6 +170,9 @@ int main(int argc, char **argv)
     int level = ND_LOG_INFO;
     int c;
     nd_log_setup("nd-print", ND_LOG_INFO);
+    /* ND_<OPTION> variables first, so that flags win. */
+    if (nd_cli_env(&argc, &argv, opts, "chef,kitchen") != 0)
+        return ND_EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "H:c:k:n:vq", opts, NULL)) != -1) {
         switch (c) {
         case 'H':
@@ -241,6 +247,8 @@ int main(int argc, char **argv)
             nd_print_version("nd-print");
             return ND_EXIT_OK;
         default:
+            if (nd_curve_client_option(c, optarg))
+                break; /* --curve-server-key, --curve-secret */
             fprintf(stderr, "Try 'nd-print --help' for more information.\n");
             return ND_EXIT_USAGE;
         }

@@ -79,4 +79,26 @@ json_t *nd_dumpling_to_json(const nd_dumpling_t *d, bool seconds);
 /* Any msgpack object the decoder accepts, as JSON. New reference, or NULL. */
 json_t *nd_msgpack_to_json(const msgpack_object *o);
 
+/* ---- JSON text without jansson (json_text.c) ----------------------------- */
+
+/* A growable text buffer the caller owns: start it zeroed, reuse it (set len
+ * to 0 between uses: once warm, writing allocates nothing), release it. The
+ * text is NUL-terminated at data[len]. */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} nd_strbuf_t;
+void nd_strbuf_release(nd_strbuf_t *b);
+
+/* Appends to `out` exactly the text of json_dumps(nd_dumpling_to_json(d, seconds),
+ * JSON_COMPACT) (with or without JSON_PRESERVE_ORDER: jansson 2.14 keeps insertion
+ * order either way), written straight from the msgpack objects. `d` must come
+ * from a successful nd_dumpling_decode (its strings are checked UTF-8).
+ * Returns 0, or -1 (out of memory, or no JSON form) with `out` as it was. */
+int nd_dumpling_json_text(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out);
+/* The same for one object the decoder accepted (json_dumps(nd_msgpack_to_json(o),
+ * JSON_COMPACT | JSON_ENCODE_ANY)). */
+int nd_msgpack_json_text(const msgpack_object *o, nd_strbuf_t *out);
+
 #endif
