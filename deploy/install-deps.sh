@@ -13,6 +13,9 @@ want=("${build[@]}")
 
 missing=()
 for p in "${want[@]}"; do
+    # A machine may carry Node.js from elsewhere (with npm bundled): Debian's
+    # nodejs/npm would conflict with it, and it does the job.
+    case $p in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
