@@ -6,7 +6,7 @@ set -euo pipefail
 build=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libczmq-dev libmsgpack-dev
        libjansson-dev libwebsockets-dev)
 test=(libcmocka-dev python3 tshark tcpdump dnsutils arping iproute2 iputils-ping
-      nodejs npm node-ws chromium valgrind docker-compose systemd)
+      nodejs npm node-ws chromium valgrind docker-compose systemd help2man)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

@@ -40,4 +40,24 @@ void nd_signals_install(volatile sig_atomic_t *flag);
  * or `fallback` when unset or empty. */
 const char *nd_env_or(const char *var, const char *fallback);
 
+/* Configuration from the environment. For every long option in `opts`
+ * (except help, version and *-list actions) a set variable
+ * ND_<NAME> (upper case, '-' as '_': --kitchen-name is ND_KITCHEN_NAME) becomes
+ * "--name=value" placed before the real arguments, so that flags win. Flags
+ * without a value take 1/0/true/false/yes/no/on/off (false uses the --no-NAME
+ * option when there is one; a number repeats the flag, e.g. ND_VERBOSE=2). The
+ * options named in the comma-separated `lists` are repeatable: their variable is
+ * a comma-separated list, one argument each. An option given on the command
+ * line makes its variable ignored. On success *argc and *argv are replaced
+ * (the new vector lives until exit) and 0 is returned; on a bad value an error
+ * naming the variable is logged and -1 returned: exit with ND_EXIT_USAGE. If the
+ * program later exits with ND_EXIT_USAGE while parsing such an argument, a line
+ * names the variable it came from. Call it once, before getopt_long. */
+struct option;
+int nd_cli_env(int *argc, char ***argv, const struct option *opts, const char *lists);
+
+/* The line every --help prints about the above. */
+#define ND_CLI_ENV_HELP                                                                            \
+    "Every option can also be set as ND_<OPTION> (e.g. ND_HUB, ND_KITCHEN_NAME); flags win.\n"
+
 #endif
