@@ -485,7 +485,9 @@ json_t *nd_msgpack_to_json(const msgpack_object *o)
         /* JSON has no NaN or infinity; null is what Python's eaters get too. */
         return isfinite(o->via.f64) ? json_real(o->via.f64) : json_null();
     case MSGPACK_OBJECT_STR:
-        return json_stringn(o->via.str.ptr, o->via.str.size);
+        /* msgpack-c 4.0 leaves ptr NULL for an empty fixstr that comes before
+         * any token with a body, and jansson refuses a NULL string. */
+        return json_stringn(o->via.str.size ? o->via.str.ptr : "", o->via.str.size);
     case MSGPACK_OBJECT_ARRAY: {
         json_t *a = json_array();
         if (!a)
@@ -509,7 +511,7 @@ json_t *nd_msgpack_to_json(const msgpack_object *o)
             const char *key;
             size_t klen;
             if (k->type == MSGPACK_OBJECT_STR) {
-                key = k->via.str.ptr;
+                key = k->via.str.size ? k->via.str.ptr : ""; /* as above */
                 klen = k->via.str.size;
             } else if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
                 klen = (size_t)snprintf(num, sizeof num, "%" PRIu64, k->via.u64);

@@ -3,6 +3,8 @@
  * per-kitchen sequence-gap counting and connection events from a socket monitor. */
 #include "netdumplings/eater.h"
 
+#include "netdumplings/curve.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,9 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
         goto fail;
     }
     zmq_setsockopt(self->monitor, ZMQ_LINGER, &linger, sizeof linger);
+    /* CURVE keys from the environment (ND_CURVE_*) or the program's options. */
+    if (nd_curve_client_apply(self->sub, err, errlen) != 0)
+        goto fail;
     if (zmq_connect(self->sub, self->hub) != 0) {
         snprintf(err, errlen, "invalid hub endpoint '%s': %s", self->hub, zmq_strerror(errno));
         goto fail;

@@ -92,7 +92,7 @@ typedef struct {
     bool subs_dirty;
     nd_dumpling_t dumpling; /* decoder state, reused */
     nd_strbuf_t text;       /* JSON text of the dumpling being handled, reused */
-    struct lws *zmq_wsi; /* the SUB socket's ZMQ_FD, adopted into lws's poll */
+    struct lws *zmq_wsi;    /* the SUB socket's ZMQ_FD, adopted into lws's poll */
     lws_sorted_usec_list_t tick;
     bool throttled; /* stopped reading the hub: no room in the ring */
 

@@ -16,6 +16,8 @@
 #include <zmq.h>
 
 #include "gateway.h"
+
+#include "netdumplings/curve.h"
 #include "netdumplings/log.h"
 
 #define S_INTERVAL 1.0
@@ -68,6 +70,8 @@ int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
     zmq_setsockopt(gw->hb_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(gw->hb_sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
     zmq_setsockopt(gw->hb_sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (nd_curve_client_apply(gw->hb_sock, err, errlen) != 0)
+        return -1;
     if (zmq_connect(gw->hb_sock, gw->hb_endpoint) != 0) {
         snprintf(err, errlen, "invalid hub in endpoint '%s': %s", gw->hb_endpoint,
                  zmq_strerror(errno));

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "gateway.h"
+#include "guard.h"
 #include "netdumplings/log.h"
 
 /* Headers every file gets: the page is live data, and a sniffed hostname must
@@ -178,6 +179,9 @@ int gw_http_request(gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri)
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
         return s_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
 
+    unsigned int refuse = gw_guard_http(wsi, uri); /* the token for /metrics */
+    if (refuse)
+        return s_status(wsi, refuse);
     s_text_t t = {0};
     if (strcmp(uri, "/metrics") == 0) {
         s_metrics(gw, &t);

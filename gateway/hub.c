@@ -10,6 +10,8 @@
 #include <zmq.h>
 
 #include "gateway.h"
+
+#include "netdumplings/curve.h"
 #include "netdumplings/log.h"
 
 #define S_MONITOR_ENDPOINT "inproc://nd-gateway-monitor"
@@ -46,6 +48,8 @@ int gw_hub_open(gw_t *gw, char *err, size_t errlen)
     }
     zmq_setsockopt(gw->monitor, ZMQ_LINGER, &linger, sizeof linger);
     /* A bad endpoint is a usage error; an absent hub is not (zmq retries). */
+    if (nd_curve_client_apply(gw->sub, err, errlen) != 0)
+        return -1;
     if (zmq_connect(gw->sub, gw->hub_endpoint) != 0) {
         snprintf(err, errlen, "cannot use hub endpoint '%s': %s", gw->hub_endpoint,
                  zmq_strerror(errno));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "guard.h"
 #include "nd_version.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
@@ -41,12 +42,12 @@ static void s_usage(FILE *out)
             "                          closed with 4008 \"lagging\" (default 16384)\n"
             "  -t, --time-unit UNIT    creation_time in ms (default) or s (netdumplings 0.5)\n"
             "      --ping SECS         ping a client silent for SECS, drop it after twice\n"
-            "                          that without an answer (default 20)\n"
+            "                          that without an answer (default 20)\n" GW_GUARD_HELP
             "  -v, --verbose           more log lines (repeat for lws warnings)\n"
             "  -q, --quiet             errors only\n"
             "  -h, --help              this help\n"
             "  -V, --version           version\n"
-            "\n"
+            "\n" ND_CLI_ENV_HELP "\n"
             "WebSocket: ws://HOST:PORT/?chef=NAME&kitchen=NAME, optional first message\n"
             "{\"eater_name\": \"..\", \"chef_filter\": [..], \"kitchen_filter\": [..]}.\n"
             "HTTP: / (the page), /metrics (Prometheus), /healthz (200 hub up, 503 down).\n"
@@ -126,6 +127,13 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
+    static const struct option guard_opts[] = {GW_GUARD_OPTIONS};
+    struct option all_opts[sizeof opts / sizeof opts[0] + sizeof guard_opts / sizeof guard_opts[0]];
+    /* The door's options (guard.h) before the terminating entry. */
+    size_t nopts = sizeof opts / sizeof opts[0] - 1;
+    memcpy(all_opts, opts, nopts * sizeof opts[0]);
+    memcpy(all_opts + nopts, guard_opts, sizeof guard_opts);
+    all_opts[nopts + sizeof guard_opts / sizeof guard_opts[0]] = opts[nopts];
     static gw_t gw; /* static: the signal flag lives in it */
     char hub_default[64];
     snprintf(hub_default, sizeof hub_default, "tcp://localhost:%d", ND_PORT_HUB_OUT);
@@ -139,7 +147,10 @@ int main(int argc, char **argv)
     long v;
 
     int ch;
-    while ((ch = getopt_long(argc, argv, "H:p:a:w:m:b:t:vqhV", opts, NULL)) != -1) {
+    /* ND_<OPTION> variables first, so that flags win. */
+    if (nd_cli_env(&argc, &argv, all_opts, NULL) != 0)
+        return ND_EXIT_USAGE;
+    while ((ch = getopt_long(argc, argv, "H:p:a:w:m:b:t:vqhV", all_opts, NULL)) != -1) {
         switch (ch) {
         case 'H':
             gw.hub_endpoint = optarg;
@@ -200,9 +211,15 @@ int main(int argc, char **argv)
         case 'V':
             nd_print_version(S_PROG);
             return ND_EXIT_OK;
-        default:
+        default: {
+            int grc = gw_guard_option(ch, optarg);
+            if (grc < 0)
+                return ND_EXIT_USAGE;
+            if (grc == 0)
+                break;
             fprintf(stderr, "Try '" S_PROG " --help' for more information.\n");
             return ND_EXIT_USAGE;
+        }
         }
     }
     if (optind < argc) {
@@ -225,6 +242,10 @@ int main(int argc, char **argv)
         return ND_EXIT_RUNTIME;
     }
 
+    if (gw_guard_setup(err, sizeof err) != 0) {
+        nd_error("%s", err);
+        return ND_EXIT_USAGE;
+    }
     int rc = ND_EXIT_RUNTIME;
     gw.started = nd_monotonic();
     gw.ring = gw_ring_new((size_t)gw.backlog);
@@ -261,6 +282,7 @@ int main(int argc, char **argv)
     info.retry_and_idle_policy = &retry;
     info.vhost_name = "nd-gateway";
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    gw_guard_context_info(&info); /* TLS, handshake timeouts */
     gw.lws = lws_create_context(&info);
     if (!gw.lws) {
         nd_error("cannot start libwebsockets");
@@ -282,8 +304,9 @@ int main(int argc, char **argv)
     }
     lws_sul_schedule(gw.lws, 0, &gw.tick, gw_tick, 1);
 
-    nd_info("serving http://%s:%d/ (web root %s), hub %s", gw.address ? gw.address : "*",
-            lws_get_vhost_listen_port(gw.vhost), gw.web_root, gw.hub_endpoint);
+    nd_info("serving %s://%s:%d/ (web root %s), hub %s", gw_guard_tls() ? "https" : "http",
+            gw.address ? gw.address : "*", lws_get_vhost_listen_port(gw.vhost), gw.web_root,
+            gw.hub_endpoint);
     while (!gw.stop)
         if (lws_service(gw.lws, 0) < 0)
             break;

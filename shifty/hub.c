@@ -20,7 +20,10 @@
 #include <zmq.h>
 
 #include "control.h"
+#include "upstream.h"
+#include "security.h"
 
+#include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
 #include "netdumplings/payload.h"
@@ -47,6 +50,7 @@ typedef struct {
     uint64_t dumplings, heartbeats, restarts, lost;
     bool has_seq;
     uint64_t last_seq; /* highest sequence number accounted for, this boot */
+    sh_via_t via;      /* the hubs its heartbeats came through (federation) */
 } sh_kitchen_t;
 
 /* An eater that registered with a "$eater/<name>/<id>" subscription. */
@@ -71,6 +75,8 @@ struct sh_hub {
     void *ctx;
     void *xsub;
     void *xpub;
+    nd_curve_auth_t *auth; /* CURVE authenticator, NULL without --curve-secret */
+    sh_limits_t *limits;   /* counts disconnects on the XSUB (--max-message) */
     char boot_id[33];
     double started, started_mono;
     double next_status;     /* monotonic */
@@ -83,6 +89,9 @@ struct sh_hub {
     uint64_t lost;          /* sequence gaps over all kitchens, ever */
     uint64_t restarts;      /* kitchen restarts (new boot id under a known name) */
     uint64_t status_seq;
+    sh_upstream_t *up;    /* --upstream, or NULL */
+    uint64_t loops;       /* messages dropped because they came through this hub before */
+    uint64_t hop_limited; /* messages dropped for having gone through too many hubs */
     sh_kitchen_t *kitchens;
     size_t nkitchens, kitchencap;
     sh_eater_t *eaters;
@@ -95,6 +104,7 @@ struct sh_hub {
     nd_ratelimit_t control_rl;
     nd_ratelimit_t loss_rl;
     nd_ratelimit_t table_rl;
+    nd_ratelimit_t loop_rl;
 };
 
 /* The peer of the connection a message came in on. ZMQ_SRCFD is the socket's
@@ -160,10 +170,13 @@ void sh_hub_destroy(sh_hub_t **self_p)
     if (!self_p || !*self_p)
         return;
     sh_hub_t *self = *self_p;
+    sh_upstream_destroy(&self->up);
+    sh_limits_destroy(&self->limits);
     if (self->xsub)
         zmq_close(self->xsub);
     if (self->xpub)
         zmq_close(self->xpub);
+    nd_curve_auth_destroy(&self->auth);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
     for (size_t i = 0; i < self->neaters; i++)
@@ -206,6 +219,9 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
      * that disconnects: that is how eaters are counted. */
     zmq_setsockopt(self->xpub, ZMQ_XPUB_VERBOSER, &one, sizeof one);
 
+    if (sh_security_setup(self->ctx, self->xsub, self->xpub, config, &self->auth, &self->limits,
+                          err, errlen) != 0)
+        goto fail;
     if (s_bind(self->xsub, config->address, config->in_port, "kitchens (XSUB)", err, errlen) ||
         s_bind(self->xpub, config->address, config->out_port, "eaters (XPUB)", err, errlen))
         goto fail;
@@ -222,6 +238,8 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
     self->next_expiry = self->started_mono;
     s_boot_id(self->boot_id);
     nd_info("boot id %s", self->boot_id);
+    if (config->upstream && !(self->up = sh_upstream_new(self->ctx, config->upstream, err, errlen)))
+        goto fail;
     self->next_status = self->started_mono + config->status_freq;
     return self;
 fail:
@@ -311,7 +329,8 @@ static void s_kitchen_dumpling(sh_hub_t *self, const nd_dumpling_t *d)
         s_account(self, k, d->sequence, true);
 }
 
-static void s_kitchen_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *body)
+static void s_kitchen_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *body,
+                                const sh_via_t *via)
 {
     sh_kitchen_info_t info;
     char err[200];
@@ -338,6 +357,7 @@ static void s_kitchen_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *bod
     k->info = info;
     k->has_info = true;
     s_peer(body, &k->peer);
+    k->via = *via;
     k->heartbeats++;
     k->last_heartbeat = nd_now();
     k->last_heard_mono = nd_monotonic();
@@ -379,8 +399,27 @@ static void s_gateway_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *bod
     g->last_heard_mono = nd_monotonic();
 }
 
+/* Federation: passes a valid message on to the central hub, adding this hub
+ * and the peer it came from to its via list. */
+static void s_forward(sh_hub_t *self, const char *t, size_t tlen, zmq_msg_t *body,
+                      const sh_via_t *via)
+{
+    if (!self->up)
+        return;
+    sh_peer_t from;
+    s_peer(body, &from);
+    char f[sizeof from.host + 8];
+    if (from.port)
+        snprintf(f, sizeof f, "%s:%d", from.host, from.port);
+    else
+        snprintf(f, sizeof f, "%s", from.host);
+    sh_upstream_forward(self->up, t, tlen, zmq_msg_data(body), zmq_msg_size(body), via,
+                        self->config.name, self->boot_id, f);
+}
+
 /* A "$..." message from the in port. */
-static void s_control(sh_hub_t *self, const char *t, size_t tlen, int frames, zmq_msg_t *body)
+static void s_control(sh_hub_t *self, const char *t, size_t tlen, int frames, zmq_msg_t *body,
+                      const sh_via_t *via)
 {
     self->control++;
     char name[ND_NAME_MAX + 1];
@@ -392,7 +431,9 @@ static void s_control(sh_hub_t *self, const char *t, size_t tlen, int frames, zm
         kind = "gateway", plen = 9;
     if (!kind)
         return; /* other control traffic: reserved, ignored */
-    if (frames != 2 || !nd_name_validn(t + plen, tlen - plen)) {
+    /* Two frames, or three with a via list for kitchens (federation). */
+    if ((frames != 2 && !(frames == 3 && kind[0] == 'k')) ||
+        !nd_name_validn(t + plen, tlen - plen)) {
         self->invalid++;
         nd_log_limited(&self->control_rl, 10, ND_LOG_WARN,
                        "dropped a %s heartbeat with a bad topic or %d frame(s)", kind, frames);
@@ -400,9 +441,12 @@ static void s_control(sh_hub_t *self, const char *t, size_t tlen, int frames, zm
     }
     memcpy(name, t + plen, tlen - plen);
     name[tlen - plen] = '\0';
-    if (kind[0] == 'k')
-        s_kitchen_heartbeat(self, name, body);
-    else
+    if (kind[0] == 'k') {
+        uint64_t invalid = self->invalid;
+        s_kitchen_heartbeat(self, name, body, via);
+        if (self->invalid == invalid)
+            s_forward(self, t, tlen, body, via);
+    } else
         s_gateway_heartbeat(self, name, body);
 }
 
@@ -458,20 +502,42 @@ static int s_from_kitchen(sh_hub_t *self)
         zmq_msg_close(&topic);
         return -1;
     }
+    zmq_msg_t vmsg;
     zmq_msg_init(&body);
+    zmq_msg_init(&vmsg);
     int frames = 1;
     if (zmq_msg_more(&topic) && zmq_msg_recv(&body, self->xsub, 0) >= 0) {
         frames++;
-        if (zmq_msg_more(&body))
-            frames += s_drain(self->xsub);
+        /* A third frame is the via list of a message a site hub forwarded. */
+        if (zmq_msg_more(&body) && zmq_msg_recv(&vmsg, self->xsub, 0) >= 0) {
+            frames++;
+            if (zmq_msg_more(&vmsg))
+                frames += s_drain(self->xsub);
+        }
     }
     const char *t = zmq_msg_data(&topic);
     size_t tlen = zmq_msg_size(&topic);
     char err[160];
-    if (tlen > 0 && t[0] == '$') {
+    sh_via_t via = {.n = 0};
+    bool too_many = false;
+    if (frames == 3 && sh_via_decode(&via, zmq_msg_data(&vmsg), zmq_msg_size(&vmsg), &too_many, err,
+                                     sizeof err) != 0) {
+        if (too_many)
+            self->hop_limited++;
+        else
+            self->invalid++;
+        nd_log_limited(&self->invalid_rl, 10, ND_LOG_WARN, "dropped a forwarded message: %s", err);
+    } else if (frames == 3 && sh_via_has(&via, self->boot_id)) {
+        /* It went through this hub before: a loop of --upstream links. */
+        self->loops++;
+        nd_log_limited(&self->loop_rl, 10, ND_LOG_WARN,
+                       "dropped a message that came back through this hub (%s): the --upstream "
+                       "links make a loop (%llu dropped so far)",
+                       via.hops[0].hub, (unsigned long long)self->loops);
+    } else if (tlen > 0 && t[0] == '$') {
         /* Control traffic (heartbeats) is for the hub alone. */
-        s_control(self, t, tlen, frames, &body);
-    } else if (frames != 2) {
+        s_control(self, t, tlen, frames, &body, &via);
+    } else if (frames != 2 && frames != 3) {
         self->invalid++;
         nd_log_limited(&self->invalid_rl, 10, ND_LOG_WARN,
                        "dropped a message of %d frame(s) from a kitchen (dumplings have 2)",
@@ -490,12 +556,14 @@ static int s_from_kitchen(sh_hub_t *self)
         s_kitchen_dumpling(self, &self->d);
         /* XPUB never blocks: past an eater's high-water mark ZeroMQ drops for
          * that eater only. */
+        s_forward(self, t, tlen, &body, &via);
         if (zmq_msg_send(&topic, self->xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
             zmq_msg_send(&body, self->xpub, ZMQ_DONTWAIT) >= 0)
             self->out++;
     }
     zmq_msg_close(&topic);
     zmq_msg_close(&body);
+    zmq_msg_close(&vmsg);
     return 0;
 }
 
@@ -598,6 +666,21 @@ static void s_pack_peer(nd_payload_t *p, const sh_peer_t *peer)
     nd_pl_kv_uint(p, "port", (uint64_t)peer->port);
 }
 
+/* The hub's federation keys in SystemStatusChef (docs/protocol.md). */
+static void s_pack_federation(sh_hub_t *self, nd_payload_t *p)
+{
+    sh_upstream_stats_t st = {0};
+    if (self->up)
+        sh_upstream_stats(self->up, &st);
+    nd_pl_kv_str(p, "hub_name", self->config.name);
+    nd_pl_kv_str(p, "upstream", self->up ? sh_upstream_endpoint(self->up) : "");
+    nd_pl_kv_bool(p, "upstream_connected", self->up && sh_upstream_ready(self->up));
+    nd_pl_kv_uint(p, "upstream_forwarded", st.forwarded);
+    nd_pl_kv_uint(p, "upstream_dropped", st.dropped + st.hop_limit);
+    nd_pl_kv_uint(p, "federation_loops_dropped", self->loops);
+    nd_pl_kv_uint(p, "federation_hop_limit_dropped", self->hop_limited + st.hop_limit);
+}
+
 static void s_publish_status(sh_hub_t *self)
 {
     nd_payload_t *p = self->pl;
@@ -651,6 +734,8 @@ static void s_publish_status(sh_hub_t *self)
         nd_pl_kv_uint(p, "dumplings_lost", k->lost);
         nd_pl_kv_uint(p, "last_sequence", k->last_seq);
         nd_pl_kv_uint(p, "restarts", k->restarts);
+        sh_via_pack(p, &k->via);
+        nd_pl_kv_str(p, "through_hub", k->via.n ? k->via.hops[k->via.n - 1].hub : "");
         nd_pl_end(p);
         nd_pl_end(p);
     }
@@ -708,6 +793,8 @@ static void s_publish_status(sh_hub_t *self)
     }
     nd_pl_end(p);
     nd_pl_kv_double(p, "kitchen_timeout", self->config.kitchen_timeout);
+    s_pack_federation(self, p);
+    sh_security_pack(p, &self->config, self->auth, self->limits);
     nd_pl_end(p);
     const char *why = NULL;
     if (nd_dumpling_finish(p, &why) != 0) {
@@ -749,8 +836,11 @@ int sh_hub_run(sh_hub_t *self, volatile sig_atomic_t *stop)
         long wait_ms = (long)((until - now) * 1000) + 1;
         if (wait_ms < 0)
             wait_ms = 0;
-        zmq_pollitem_t items[] = {{self->xsub, 0, ZMQ_POLLIN, 0}, {self->xpub, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, wait_ms) < 0) {
+        zmq_pollitem_t items[] = {
+            {self->xsub, 0, ZMQ_POLLIN, 0},
+            {self->xpub, 0, ZMQ_POLLIN, 0},
+            {self->up ? sh_upstream_socket(self->up) : NULL, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, self->up ? 3 : 2, wait_ms) < 0) {
             if (errno == EINTR)
                 continue;
             nd_error("zmq_poll: %s", zmq_strerror(errno));
@@ -760,6 +850,8 @@ int sh_hub_run(sh_hub_t *self, volatile sig_atomic_t *stop)
         if (items[1].revents & ZMQ_POLLIN)
             for (int i = 0; i < 1000 && s_from_eater(self) == 0; i++)
                 ;
+        if (self->up && (items[2].revents & ZMQ_POLLIN))
+            sh_upstream_events(self->up);
         if (items[0].revents & ZMQ_POLLIN)
             for (int i = 0; i < 1000 && s_from_kitchen(self) == 0; i++)
                 ;

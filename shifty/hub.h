@@ -14,6 +14,13 @@ typedef struct {
     double status_freq;     /* seconds between SystemStatusChef dumplings */
     double kitchen_timeout; /* seconds without a heartbeat before a kitchen is dropped */
     int out_hwm;            /* ZMQ_SNDHWM per eater on the XPUB (0: default 100000) */
+    const char *upstream;   /* central hub's in port to forward to (upstream.h), or NULL */
+    /* The hub's secret certificate (both sockets become CURVE servers) and
+     * the folder of allowed client certificates (security.h). */
+    const char *curve_secret;
+    const char *curve_allow;
+    /* ZMQ_MAXMSGSIZE on the XSUB, bytes (0: no limit). */
+    long max_message;
 } sh_config_t;
 
 typedef struct sh_hub sh_hub_t;

@@ -26,11 +26,20 @@ static void s_usage(FILE *out)
             "                          SECS (default 3: three missed heartbeats)\n"
             "      --out-hwm N         advanced: dumplings queued per eater before the hub\n"
             "                          drops for that eater (default 100000)\n"
+            "      --curve-secret FILE the hub's secret certificate (nd-keygen): both ports\n"
+            "                          use CURVE encryption and authentication\n"
+            "      --curve-allow DIR   with --curve-secret: folder of the public certificates\n"
+            "                          of allowed kitchens and eaters, re-read when it changes\n"
+            "      --max-message BYTES largest message a kitchen may send; a bigger one\n"
+            "                          disconnects it (default 1048576; 0: no limit)\n"
+            "      --upstream ENDPOINT federation: forward every valid dumpling and kitchen\n"
+            "                          heartbeat to a central hub's in port, e.g.\n"
+            "                          tcp://central:%d (docs/protocol.md, Federation)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
             "  -q, --quiet             errors only\n"
             "      --help              show this help and exit\n"
             "      --version           show the version and exit\n"
-            "\n"
+            "\n" ND_CLI_ENV_HELP "\n"
             "SystemStatusChef counts: total_dumplings_in = valid dumplings received from\n"
             "kitchens; total_dumplings_out = dumplings published to the eaters' socket\n"
             "(forwarded ones plus the hub's own earlier status dumplings), each counted once\n"
@@ -39,7 +48,7 @@ static void s_usage(FILE *out)
             "dumplings kitchens made that never reached the hub (sequence gaps). See\n"
             "docs/protocol.md for every key. Exit status: 0 on\n"
             "SIGINT/SIGTERM, 1 on a runtime error (e.g. port in use), 2 on a usage error.\n",
-            ND_PORT_HUB_IN, ND_PORT_HUB_OUT);
+            ND_PORT_HUB_IN, ND_PORT_HUB_OUT, ND_PORT_HUB_IN);
 }
 
 int main(int argc, char **argv)
@@ -49,6 +58,10 @@ int main(int argc, char **argv)
         OPT_OUT_PORT,
         OPT_KITCHEN_TIMEOUT,
         OPT_OUT_HWM,
+        OPT_UPSTREAM,
+        OPT_CURVE_SECRET,
+        OPT_CURVE_ALLOW,
+        OPT_MAX_MESSAGE,
         OPT_HELP,
         OPT_VERSION
     };
@@ -60,6 +73,10 @@ int main(int argc, char **argv)
         {"name", required_argument, NULL, 'N'},
         {"kitchen-timeout", required_argument, NULL, OPT_KITCHEN_TIMEOUT},
         {"out-hwm", required_argument, NULL, OPT_OUT_HWM},
+        {"upstream", required_argument, NULL, OPT_UPSTREAM},
+        {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
+        {"curve-allow", required_argument, NULL, OPT_CURVE_ALLOW},
+        {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
@@ -73,11 +90,15 @@ int main(int argc, char **argv)
         .name = "nd-shifty",
         .status_freq = 5,
         .kitchen_timeout = 3,
+        .max_message = 1L << 20,
     };
     int level = ND_LOG_INFO;
     long port;
     int c;
     nd_log_setup("nd-shifty", ND_LOG_INFO);
+    /* ND_<OPTION> variables first, so that flags win. */
+    if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
+        return ND_EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "a:f:N:vq", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
@@ -122,6 +143,21 @@ int main(int argc, char **argv)
             config.out_hwm = (int)hwm;
             break;
         }
+        case OPT_CURVE_SECRET:
+            config.curve_secret = optarg;
+            break;
+        case OPT_CURVE_ALLOW:
+            config.curve_allow = optarg;
+            break;
+        case OPT_MAX_MESSAGE:
+            if (nd_parse_long(optarg, 0, 1L << 30, &config.max_message) != 0) {
+                nd_error("invalid --max-message '%s' (bytes, 0-1073741824)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            break;
+        case OPT_UPSTREAM:
+            config.upstream = *optarg ? optarg : NULL;
+            break;
         case 'v':
             if (level < ND_LOG_DEBUG)
                 level++;
@@ -147,6 +183,10 @@ int main(int argc, char **argv)
     }
     if (config.in_port == config.out_port) {
         nd_error("--in-port and --out-port must differ (both %d)", config.in_port);
+        return ND_EXIT_USAGE;
+    }
+    if (!config.curve_secret != !config.curve_allow) {
+        nd_error("--curve-secret and --curve-allow go together (docs/security.md)");
         return ND_EXIT_USAGE;
     }
     nd_log_setup("nd-shifty", (nd_log_level_t)level);

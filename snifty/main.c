@@ -289,8 +289,15 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         return ND_EXIT_USAGE;
     }
     nd_log_setup("nd-snifty", (nd_log_level_t)level);
-    /* Plugins load here, so that a bad one is a usage error (exit 2) and
-     * --chef-list and -c see every chef. */
+    return -1;
+}
+
+/* Loads the --chef-module plugins, so that a bad one is a usage error (exit 2)
+ * and --chef-list and -c see every chef. Called only once privileges are
+ * dropped (privs.c): no plugin code, not even its constructors, runs as root.
+ * Returns -1 to go on, else the exit code. */
+static int s_load_modules(sn_t *sn)
+{
     char err[1024];
     sn->mods = sn_modules_new(sn->modules, sn->nmodules, err, sizeof err);
     if (!sn->mods) {
@@ -534,6 +541,15 @@ int main(int argc, char **argv)
     int rc = s_parse(&sn, argc, argv);
     if (rc >= 0)
         return rc;
+    if (sn.chef_list) {
+        /* Listing loads the plugins too: not as root either. */
+        char perr[512];
+        if (sn_drop_privileges(sn.user, perr, sizeof perr) != 0) {
+            nd_error("%s", perr);
+            return ND_EXIT_RUNTIME;
+        }
+        return s_load_modules(&sn);
+    }
 
     char err[2048];
     char device[256];
@@ -590,7 +606,9 @@ int main(int argc, char **argv)
         nd_error("%s", err);
         goto done;
     }
-    int krc = s_make_kitchen(&sn);
+    int krc = s_load_modules(&sn);
+    if (krc < 0)
+        krc = s_make_kitchen(&sn);
     if (krc >= 0) {
         rc = krc;
         goto done;

@@ -10,6 +10,8 @@
  * EAGAIN instead of dropping silently. */
 #include "publish.h"
 
+#include "netdumplings/curve.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,10 @@ sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *sto
      * hub went away, and a restarted hub would be counted twice. With it the
      * pipe ends with the connection and ZeroMQ reports "\x00" at once. */
     zmq_setsockopt(self->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (nd_curve_client_apply(self->sock, err, errlen) != 0) {
+        sn_pub_destroy(&self, 0);
+        return NULL;
+    }
     if (zmq_connect(self->sock, endpoint) != 0) {
         snprintf(err, errlen, "invalid hub endpoint '%s': %s (expected e.g. tcp://host:%d)",
                  endpoint, zmq_strerror(errno), 11347);

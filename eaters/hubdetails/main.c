@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "netdumplings/cli.h"
+#include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/eater.h"
 #include "netdumplings/log.h"
@@ -36,10 +37,10 @@ static void s_usage(FILE *out)
             "  -t, --timeout SECS      give up after SECS (default 15; the hub sends one\n"
             "                          every --status-freq seconds, 5 by default)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
-            "  -q, --quiet             errors only\n"
+            "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
             "      --help              show this help and exit\n"
             "      --version           show the version and exit\n"
-            "\n"
+            "\n" ND_CLI_ENV_HELP "\n"
             "Exit status: 0 printed (or stopped by SIGINT/SIGTERM); 1 no status dumpling\n"
             "within --timeout (no hub, or nothing reaches us), or another runtime error;\n"
             "2 usage error.\n",
@@ -198,6 +199,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        ND_CURVE_CLIENT_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     hd_t hd = {0};
@@ -208,6 +210,9 @@ int main(int argc, char **argv)
     int level = ND_LOG_INFO;
     int c;
     nd_log_setup("nd-hubdetails", ND_LOG_INFO);
+    /* ND_<OPTION> variables first, so that flags win. */
+    if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
+        return ND_EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "H:n:t:vq", opts, NULL)) != -1) {
         switch (c) {
         case 'H':
@@ -243,6 +248,8 @@ int main(int argc, char **argv)
             nd_print_version("nd-hubdetails");
             return ND_EXIT_OK;
         default:
+            if (nd_curve_client_option(c, optarg))
+                break; /* --curve-server-key, --curve-secret */
             fprintf(stderr, "Try 'nd-hubdetails --help' for more information.\n");
             return ND_EXIT_USAGE;
         }

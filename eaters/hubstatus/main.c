@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "netdumplings/cli.h"
+#include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/eater.h"
 #include "netdumplings/log.h"
@@ -42,10 +43,10 @@ static void s_usage(FILE *out)
             "      --timeout SECS      exit after SECS; with --count, exit 1 when fewer than\n"
             "                          N lines came\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
-            "  -q, --quiet             errors only\n"
+            "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
             "      --help              show this help and exit\n"
             "      --version           show the version and exit\n"
-            "\n"
+            "\n" ND_CLI_ENV_HELP "\n"
             "Exit status: 0 stopped by SIGINT/SIGTERM or --count reached; 1 runtime error\n"
             "or --timeout before --count; 2 usage error.\n",
             ND_PORT_HUB_OUT);
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        ND_CURVE_CLIENT_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     hs_t hs = {.color = isatty(1) == 1};
@@ -147,6 +149,9 @@ int main(int argc, char **argv)
     int level = ND_LOG_INFO;
     int c;
     nd_log_setup("nd-hubstatus", ND_LOG_INFO);
+    /* ND_<OPTION> variables first, so that flags win. */
+    if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
+        return ND_EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "H:n:vq", opts, NULL)) != -1) {
         switch (c) {
         case 'H':
@@ -189,6 +194,8 @@ int main(int argc, char **argv)
             nd_print_version("nd-hubstatus");
             return ND_EXIT_OK;
         default:
+            if (nd_curve_client_option(c, optarg))
+                break; /* --curve-server-key, --curve-secret */
             fprintf(stderr, "Try 'nd-hubstatus --help' for more information.\n");
             return ND_EXIT_USAGE;
         }

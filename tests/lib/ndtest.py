@@ -122,6 +122,7 @@ class Procs:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="nd-test-")
+        os.chmod(self.dir, 0o755)  # nd-snifty run as root reads plugins here as nobody
         self.all = []
         atexit.register(self.cleanup)
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

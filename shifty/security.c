@@ -1,0 +1,174 @@
+/* security.c: the hub's socket defences (see security.h and docs/security.md).
+ * Disconnects on the kitchens' socket are counted from a socket monitor read
+ * by a small thread, so that the hub's poll loop stays as it is: libzmq 4.3
+ * closes the connection of a peer whose message exceeds ZMQ_MAXMSGSIZE and
+ * reports only ZMQ_EVENT_DISCONNECTED for it (no event says why). */
+#include "security.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "netdumplings/log.h"
+
+struct sh_limits {
+    void *monitor[2]; /* the kitchens' (XSUB) and eaters' (XPUB) socket monitors */
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    atomic_uint_fast64_t disconnects;         /* XSUB: connections from kitchens that ended */
+    atomic_uint_fast64_t handshake_failed[2]; /* failed ZMTP/CURVE handshakes, per socket */
+    nd_ratelimit_t rl;
+};
+
+static void *s_monitor_thread(void *arg)
+{
+    sh_limits_t *self = arg;
+    while (!atomic_load(&self->stop)) {
+        zmq_pollitem_t it[2] = {{self->monitor[0], 0, ZMQ_POLLIN, 0},
+                                {self->monitor[1], 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(it, 2, 100) <= 0)
+            continue;
+        int side = (it[0].revents & ZMQ_POLLIN) ? 0 : 1;
+        if (!(it[side].revents & ZMQ_POLLIN))
+            continue;
+        void *mon = self->monitor[side];
+        /* Two frames: 16-bit event + 32-bit value, then the endpoint. */
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, mon, 0) < 0) {
+            zmq_msg_close(&m);
+            continue;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&m) >= 2)
+            memcpy(&event, zmq_msg_data(&m), 2);
+        bool more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        while (more) {
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, mon, 0) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+        if (event == ZMQ_EVENT_DISCONNECTED && side == 0) {
+            atomic_fetch_add(&self->disconnects, 1);
+        } else if (event &
+                   (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)) {
+            /* A client without CURVE, with the wrong hub key, or not ZeroMQ
+             * at all. (Refusals by the allow list are counted by the
+             * authenticator, as HANDSHAKE_FAILED_AUTH is not watched here.) */
+            atomic_fetch_add(&self->handshake_failed[side], 1);
+            nd_log_limited(&self->rl, 10, ND_LOG_WARN,
+                           "a client of the %s' port failed the handshake (no CURVE, the "
+                           "wrong hub key, or not ZeroMQ)",
+                           side == 0 ? "kitchens" : "eaters");
+        }
+    }
+    return NULL;
+}
+
+void sh_limits_destroy(sh_limits_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sh_limits_t *self = *self_p;
+    if (self->started) {
+        atomic_store(&self->stop, true);
+        pthread_join(self->thread, NULL);
+    }
+    for (int i = 0; i < 2; i++)
+        if (self->monitor[i])
+            zmq_close(self->monitor[i]);
+    free(self);
+    *self_p = NULL;
+}
+
+static int s_monitor(void *ctx, void *sock, int events, void **mon, const void *tag, int side)
+{
+    char ep[80];
+    snprintf(ep, sizeof ep, "inproc://sh-monitor-%p-%d", tag, side);
+    int linger = 0;
+    if (zmq_socket_monitor(sock, ep, events) != 0 || !(*mon = zmq_socket(ctx, ZMQ_PAIR)) ||
+        zmq_setsockopt(*mon, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_connect(*mon, ep) != 0)
+        return -1;
+    return 0;
+}
+
+static sh_limits_t *s_limits_new(void *ctx, void *xsub, void *xpub, char *err, size_t errlen)
+{
+    sh_limits_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    int failed = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    if (s_monitor(ctx, xsub, ZMQ_EVENT_DISCONNECTED | failed, &self->monitor[0], self, 0) != 0 ||
+        s_monitor(ctx, xpub, failed, &self->monitor[1], self, 1) != 0 ||
+        pthread_create(&self->thread, NULL, s_monitor_thread, self) != 0) {
+        snprintf(err, errlen, "cannot monitor the kitchens' socket: %s", zmq_strerror(errno));
+        sh_limits_destroy(&self);
+        return NULL;
+    }
+    self->started = true;
+    return self;
+}
+
+int sh_security_setup(void *ctx, void *xsub, void *xpub, const sh_config_t *config,
+                      nd_curve_auth_t **auth, sh_limits_t **limits, char *err, size_t errlen)
+{
+    *auth = NULL;
+    *limits = NULL;
+    if (config->curve_secret) {
+        /* The authenticator must answer before the first client handshakes. */
+        if (!(*auth = nd_curve_auth_new(ctx, config->curve_allow, err, errlen)) ||
+            nd_curve_server_apply(xsub, config->curve_secret, ND_CURVE_DOMAIN_IN, err, errlen) ||
+            nd_curve_server_apply(xpub, config->curve_secret, ND_CURVE_DOMAIN_OUT, err, errlen))
+            return -1;
+        nd_info("CURVE on: only clients in %s may connect", config->curve_allow);
+    } else if (!nd_address_is_loopback(config->address)) {
+        nd_warn("WARNING: listening on %s without CURVE: anyone who can reach ports %d and %d "
+                "can publish dumplings to this hub and read every dumpling. Use --address "
+                "127.0.0.1, or --curve-secret and --curve-allow (docs/security.md).",
+                strcmp(config->address, "*") == 0 ? "all interfaces" : config->address,
+                config->in_port, config->out_port);
+    }
+    if (config->max_message > 0) {
+        int64_t max = config->max_message;
+        if (zmq_setsockopt(xsub, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0) {
+            snprintf(err, errlen, "cannot set --max-message: %s", zmq_strerror(errno));
+            return -1;
+        }
+    }
+    if (!(*limits = s_limits_new(ctx, xsub, xpub, err, errlen)))
+        return -1;
+    return 0;
+}
+
+void sh_security_pack(nd_payload_t *p, const sh_config_t *config, nd_curve_auth_t *auth,
+                      sh_limits_t *limits)
+{
+    nd_curve_auth_stats_t st;
+    nd_curve_auth_stats(auth, &st);
+    nd_pl_kv_bool(p, "curve", auth != NULL);
+    nd_pl_kv_uint(p, "unauthorized_connections", st.refused_in + st.refused_out + st.refused_other);
+    nd_pl_kv_uint(p, "unauthorized_kitchens", st.refused_in);
+    nd_pl_kv_uint(p, "unauthorized_eaters", st.refused_out);
+    nd_pl_kv_uint(p, "authorized_connections", st.allowed);
+    nd_pl_kv_uint(p, "curve_allowed_keys", st.allowed_keys);
+    nd_pl_kv_uint(p, "max_message", config->max_message > 0 ? (uint64_t)config->max_message : 0);
+    nd_pl_kv_uint(p, "kitchen_disconnects",
+                  limits ? (uint64_t)atomic_load(&limits->disconnects) : 0);
+    nd_pl_kv_uint(p, "kitchen_handshake_failures",
+                  limits ? (uint64_t)atomic_load(&limits->handshake_failed[0]) : 0);
+    nd_pl_kv_uint(p, "eater_handshake_failures",
+                  limits ? (uint64_t)atomic_load(&limits->handshake_failed[1]) : 0);
+}
