@@ -569,3 +569,20 @@ json_t *nd_dumpling_to_json(const nd_dumpling_t *d, bool seconds)
     }
     return root;
 }
+
+int nd_msgpack_unpack_one(msgpack_unpacked *u, const void *data, size_t len, char *err,
+                          size_t errlen)
+{
+    if (len == 0)
+        return s_err(err, errlen, "empty message");
+    size_t end = 0;
+    const char *bad = s_prescan(data, len, &end);
+    if (bad)
+        return s_err(err, errlen, "%s", bad);
+    if (end != len)
+        return s_err(err, errlen, "%zu trailing bytes", len - end);
+    size_t off = 0;
+    if (msgpack_unpack_next(u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
+        return s_err(err, errlen, "not one msgpack value");
+    return 0;
+}

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "netdumplings/dumpling.h"
+
 #define SH_MAX_BODY 65536
 
 typedef enum { F_STR, F_UINT, F_DOUBLE, F_NAMES } sh_ftype_t;
@@ -129,10 +131,10 @@ static int s_decode(void *out, size_t outsize, const sh_field_t *fields, const c
     }
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
-    size_t off = 0;
     int rc = -1;
-    if (msgpack_unpack_next(&u, body, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len) {
-        snprintf(err, errlen, "heartbeat is not one msgpack value");
+    char why[128];
+    if (nd_msgpack_unpack_one(&u, body, len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "heartbeat: %s", why);
         goto done;
     }
     if (u.data.type != MSGPACK_OBJECT_MAP) {

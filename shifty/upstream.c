@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "netdumplings/curve.h"
+#include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
 
 #define SH_MAX_VIA_BYTES 4096
@@ -84,9 +85,9 @@ int sh_via_decode(sh_via_t *out, const void *data, size_t len, bool *too_many, c
     }
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
-    size_t off = 0;
     int rc = -1;
-    if (msgpack_unpack_next(&u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len ||
+    char why[128];
+    if (nd_msgpack_unpack_one(&u, data, len, why, sizeof why) != 0 ||
         u.data.type != MSGPACK_OBJECT_MAP) {
         snprintf(err, errlen, "via frame is not one msgpack map");
         goto done;

@@ -753,6 +753,29 @@ static void test_reuse_and_no_alloc(void **state)
     nd_payload_destroy(&a);
 }
 
+/* Control messages (heartbeats, federation frames) go through
+ * nd_msgpack_unpack_one: a header claiming billions of elements must be refused
+ * before msgpack-c reserves memory for them. */
+static void test_unpack_one(void **state)
+{
+    (void)state;
+    char err[128];
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    const uint8_t huge_array[] = {0xdd, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(nd_msgpack_unpack_one(&u, huge_array, sizeof huge_array, err, sizeof err), -1);
+    const uint8_t huge_map[] = {0xdf, 0x7f, 0xff, 0xff, 0xff, 0xc0};
+    assert_int_equal(nd_msgpack_unpack_one(&u, huge_map, sizeof huge_map, err, sizeof err), -1);
+    const uint8_t trailing[] = {0x81, 0xa1, 'a', 0x01, 0x02};
+    assert_int_equal(nd_msgpack_unpack_one(&u, trailing, sizeof trailing, err, sizeof err), -1);
+    assert_int_equal(nd_msgpack_unpack_one(&u, trailing, 0, err, sizeof err), -1);
+    assert_int_equal(nd_msgpack_unpack_one(&u, trailing, 4, err, sizeof err), 0);
+    assert_int_equal(u.data.type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(u.data.via.map.size, 1);
+    assert_int_equal(u.data.via.map.ptr[0].val.via.u64, 1);
+    msgpack_unpacked_destroy(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_begin_finish_errors),
         cmocka_unit_test(test_topic),
         cmocka_unit_test(test_reuse_and_no_alloc),
+        cmocka_unit_test(test_unpack_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,8 +23,8 @@ const char *nd_driver_name(nd_driver_t driver);
 /* ---- Writing ------------------------------------------------------------ */
 
 typedef struct {
-    const char *chef;     /* a valid name */
-    const char *kitchen;  /* a valid name */
+    const char *chef;    /* a valid name */
+    const char *kitchen; /* a valid name */
     nd_driver_t driver;
     double creation_time; /* epoch milliseconds */
     uint64_t sequence;    /* per kitchen, from 1; 0 = leave out */
@@ -67,6 +67,15 @@ void nd_dumpling_release(nd_dumpling_t *d);
  * Strings in the decoded objects point into `body`: keep it until the next decode.
  * Returns 0, or -1 with a short reason in `err`. */
 int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen);
+
+/* Unpacks exactly one msgpack value that fills all `len` bytes of untrusted
+ * input into `u` (msgpack_unpacked_init'ed by the caller, who destroys it).
+ * Headers that claim more elements than there are bytes are refused before
+ * msgpack-c sees them (it would reserve room for the claimed count). For
+ * control messages; dumplings go through nd_dumpling_decode(). Returns 0, or -1
+ * with a reason in `err`. */
+int nd_msgpack_unpack_one(msgpack_unpacked *u, const void *data, size_t len, char *err,
+                          size_t errlen);
 
 /* Also checks that `topic` is "<chef>/<kitchen>" of the decoded body. */
 bool nd_dumpling_topic_matches(const nd_dumpling_t *d, const char *topic, size_t topic_len);
