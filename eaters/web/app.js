@@ -60,6 +60,10 @@
       // The hub panel needs SystemStatusChef whatever else is chosen.
       for (const c of new Set(chefFilter.concat(['SystemStatusChef']))) q.append('chef', c);
     }
+    // A gateway started with --token-file wants the token on the upgrade: a page
+    // opened as /?token=... passes it on.
+    const token = new URLSearchParams(location.search).get('token');
+    if (token) q.append('token', token);
     const qs = q.toString();
     return proto + '//' + location.host + '/' + (qs ? '?' + qs : '');
   }

@@ -134,6 +134,20 @@ async function run() {
       return m.nd_gateway_clients === 1 && m.nd_gateway_hub_subscriptions === 4;
     }, 10000, 'the filtered subscription');
     L.check(true, 'the chef filter narrows the gateway\'s hub subscription');
+
+    // A gateway that wants a token (--token-file): the page opened as /?token=T
+    // passes it on to its WebSocket and goes live.
+    await L.stop(st.gateway);
+    const token = 'browser-test-token-' + process.pid;
+    const tokenFile = path.join(L.WORK, 'gateway.token');
+    fs.writeFileSync(tokenFile, token + '\n');
+    st.gateway = L.start('nd-gateway-token', L.BIN.gateway(),
+      ['-H', st.hubOut, '-p', String(st.port), '-a', '127.0.0.1', '--token-file', tokenFile]);
+    await L.waitFor(async () => (await L.httpGet(st.port, '/healthz').catch(() => ({}))).status === 200,
+      10000, 'the token gateway listening');
+    await page.goto('http://127.0.0.1:' + st.port + '/?token=' + token);
+    await page.waitForFunction(() => document.getElementById('conn-status').textContent === 'live', null, { timeout: 20000 });
+    L.check(true, 'with --token-file, the page opened with ?token= connects');
     L.check(errors.length === 0, 'no script errors on the page', errors);
   } finally {
     await ctx.close();
