@@ -6,7 +6,8 @@ set -euo pipefail
 build=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libczmq-dev libmsgpack-dev
        libjansson-dev libwebsockets-dev)
 test=(libcmocka-dev python3 tshark tcpdump dnsutils arping iproute2 iputils-ping
-      nodejs npm node-ws chromium valgrind docker-compose systemd help2man)
+      nodejs npm node-ws chromium valgrind docker-compose systemd help2man
+      clang libclang-rt-14-dev)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

@@ -1,18 +1,80 @@
 #!/usr/bin/env bash
 # tests/run.sh: the one command that runs every test. It installs the packages
-# the tests need (Debian 12, as root), builds with warnings as errors, and runs
-# ctest. Extra arguments go to ctest (e.g. `tests/run.sh -R golden`).
+# the tests need (Debian 12, as root), then:
+#   1. builds with warnings as errors and runs the whole ctest suite;
+#   2. builds again under AddressSanitizer + UBSan and runs the suite again;
+#   3. builds the libFuzzer targets with clang and runs each for a bounded time.
+# Any failure, leak or crash fails the run. Extra arguments go to ctest
+# (e.g. `tests/run.sh -R golden`).
 #
-#   ND_BUILD_DIR   build folder (default: build-tests under the repo)
-#   ND_SANITIZE=1  build and run under AddressSanitizer + UBSan
+#   --quick            step 1 only
+#   ND_BUILD_DIR       build folder of step 1 (default: build-tests under the repo)
+#   ND_FUZZ_SECONDS    seconds per fuzz target in step 3 (default 45)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ND_BUILD_DIR:-$root/build-tests}
+quick=0
+if [ "${1:-}" = "--quick" ]; then
+    quick=1
+    shift
+fi
 
 "$root/deploy/install-deps.sh" --test
 "$root/tests/lib/install-node-deps.sh" "$build/node"
 
-cmake -S "$root" -B "$build" -DND_WERROR=ON -DND_SANITIZE="${ND_SANITIZE:-0}" \
-      -DND_NODE_MODULES="$build/node/node_modules" >/dev/null
+passed=0
+failed=0
+# Runs ctest on a build folder and adds its counts to the totals.
+run_ctest() {
+    local dir=$1
+    shift
+    local log=$dir/ctest-summary.log
+    local rc=0
+    ctest --test-dir "$dir" --output-on-failure --timeout 300 -j2 "$@" | tee "$log" || rc=$?
+    local line
+    line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1 || true)
+    if [ -n "$line" ]; then
+        local nfail total
+        nfail=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$line")
+        total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+        passed=$((passed + total - nfail))
+        failed=$((failed + nfail))
+    elif [ $rc -ne 0 ]; then
+        failed=$((failed + 1))
+    fi
+    return $rc
+}
+
+status=0
+echo "== 1. build (-Werror) and test" >&2
+cmake -S "$root" -B "$build" -DND_WERROR=ON -DND_NODE_MODULES="$build/node/node_modules" >/dev/null
 cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure --timeout 300 -j2 "$@"
+run_ctest "$build" "$@" || status=1
+
+if [ $quick -eq 0 ]; then
+    echo "== 2. build and test under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
+    asan=$build-asan
+    cmake -S "$root" -B "$asan" -DND_WERROR=ON -DND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+          -DND_NODE_MODULES="$build/node/node_modules" >/dev/null
+    cmake --build "$asan" -j"$(nproc)"
+    # Benchmarks measure nothing useful under ASan; everything else runs.
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_ctest "$asan" -LE bench "$@" || status=1
+
+    echo "== 3. fuzz each target for ${ND_FUZZ_SECONDS:-45} s" >&2
+    fuzz=$build-fuzz
+    CC=clang cmake -S "$root" -B "$fuzz" -DND_FUZZ=ON -DND_BUILD_TESTS=OFF -DND_WERROR=ON >/dev/null
+    cmake --build "$fuzz" -j"$(nproc)"
+    targets=$(ls "$fuzz"/tests/fuzz/ | sed -n 's/^fuzz_\([a-z_]*\)$/\1/p')
+    for t in $targets; do
+        if "$root/tests/fuzz/run.sh" "$fuzz" "${ND_FUZZ_SECONDS:-45}" "$t"; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+            status=1
+        fi
+    done
+fi
+
+echo "tests: $passed passed, $failed failed"
+exit $status
