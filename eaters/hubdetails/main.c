@@ -191,15 +191,11 @@ int main(int argc, char **argv)
 {
     enum { OPT_JSON = 256, OPT_HELP, OPT_VERSION };
     static const struct option opts[] = {
-        {"hub", required_argument, NULL, 'H'},
-        {"eater-name", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, OPT_JSON},
         {"timeout", required_argument, NULL, 't'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
-        ND_CURVE_CLIENT_OPTIONS,
+        ND_EATER_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     hd_t hd = {0};
@@ -213,18 +209,8 @@ int main(int argc, char **argv)
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "H:n:t:vq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "t:", opts, NULL)) != -1) {
         switch (c) {
-        case 'H':
-            config.hub = optarg;
-            break;
-        case 'n':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
-                return ND_EXIT_USAGE;
-            }
-            config.eater_name = optarg;
-            break;
         case OPT_JSON:
             hd.json = true;
             break;
@@ -234,24 +220,21 @@ int main(int argc, char **argv)
                 return ND_EXIT_USAGE;
             }
             break;
-        case 'v':
-            if (level < ND_LOG_DEBUG)
-                level++;
-            break;
-        case 'q':
-            level = ND_LOG_ERROR;
-            break;
         case OPT_HELP:
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
             nd_print_version("nd-hubdetails");
             return ND_EXIT_OK;
-        default:
-            if (nd_curve_client_option(c, optarg))
-                break; /* --curve-server-key, --curve-secret */
+        default: {
+            int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
+            if (took > 0)
+                break;
+            if (took < 0)
+                return ND_EXIT_USAGE;
             fprintf(stderr, "Try 'nd-hubdetails --help' for more information.\n");
             return ND_EXIT_USAGE;
+        }
         }
     }
     if (optind < argc) {

@@ -126,19 +126,15 @@ int main(int argc, char **argv)
 {
     enum { OPT_COLOR = 256, OPT_NO_COLOR, OPT_COUNT, OPT_TIMEOUT, OPT_HELP, OPT_VERSION };
     static const struct option opts[] = {
-        {"hub", required_argument, NULL, 'H'},
-        {"eater-name", required_argument, NULL, 'n'},
         {"color", no_argument, NULL, OPT_COLOR},
         {"colour", no_argument, NULL, OPT_COLOR},
         {"no-color", no_argument, NULL, OPT_NO_COLOR},
         {"no-colour", no_argument, NULL, OPT_NO_COLOR},
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
-        ND_CURVE_CLIENT_OPTIONS,
+        ND_EATER_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     hs_t hs = {.color = isatty(1) == 1};
@@ -152,18 +148,8 @@ int main(int argc, char **argv)
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "H:n:vq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS, opts, NULL)) != -1) {
         switch (c) {
-        case 'H':
-            config.hub = optarg;
-            break;
-        case 'n':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
-                return ND_EXIT_USAGE;
-            }
-            config.eater_name = optarg;
-            break;
         case OPT_COLOR:
         case OPT_NO_COLOR:
             hs.color = c == OPT_COLOR;
@@ -180,24 +166,21 @@ int main(int argc, char **argv)
                 return ND_EXIT_USAGE;
             }
             break;
-        case 'v':
-            if (level < ND_LOG_DEBUG)
-                level++;
-            break;
-        case 'q':
-            level = ND_LOG_ERROR;
-            break;
         case OPT_HELP:
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
             nd_print_version("nd-hubstatus");
             return ND_EXIT_OK;
-        default:
-            if (nd_curve_client_option(c, optarg))
-                break; /* --curve-server-key, --curve-secret */
+        default: {
+            int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
+            if (took > 0)
+                break;
+            if (took < 0)
+                return ND_EXIT_USAGE;
             fprintf(stderr, "Try 'nd-hubstatus --help' for more information.\n");
             return ND_EXIT_USAGE;
+        }
         }
     }
     if (optind < argc) {

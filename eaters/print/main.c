@@ -138,10 +138,8 @@ int main(int argc, char **argv)
         OPT_VERSION
     };
     static const struct option opts[] = {
-        {"hub", required_argument, NULL, 'H'},
         {"chef", required_argument, NULL, 'c'},
         {"kitchen", required_argument, NULL, 'k'},
-        {"eater-name", required_argument, NULL, 'n'},
         {"interval-dumplings", no_argument, NULL, OPT_INTERVAL},
         {"no-interval-dumplings", no_argument, NULL, OPT_NO_INTERVAL},
         {"packet-dumplings", no_argument, NULL, OPT_PACKET},
@@ -155,11 +153,9 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
-        ND_CURVE_CLIENT_OPTIONS,
+        ND_EATER_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     pr_t pr = {.interval = true, .packet = true, .payload = true, .color = isatty(1) == 1};
@@ -173,11 +169,8 @@ int main(int argc, char **argv)
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, "chef,kitchen") != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "H:c:k:n:vq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "c:k:", opts, NULL)) != -1) {
         switch (c) {
-        case 'H':
-            config.hub = optarg;
-            break;
         case 'c':
         case 'k':
             if (!nd_name_valid(optarg)) {
@@ -194,13 +187,6 @@ int main(int argc, char **argv)
                 chefs[nchefs++] = optarg;
             else
                 kitchens[nkitchens++] = optarg;
-            break;
-        case 'n':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
-                return ND_EXIT_USAGE;
-            }
-            config.eater_name = optarg;
             break;
         case OPT_INTERVAL:
         case OPT_NO_INTERVAL:
@@ -233,24 +219,21 @@ int main(int argc, char **argv)
                 return ND_EXIT_USAGE;
             }
             break;
-        case 'v':
-            if (level < ND_LOG_DEBUG)
-                level++;
-            break;
-        case 'q':
-            level = ND_LOG_ERROR;
-            break;
         case OPT_HELP:
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
             nd_print_version("nd-print");
             return ND_EXIT_OK;
-        default:
-            if (nd_curve_client_option(c, optarg))
-                break; /* --curve-server-key, --curve-secret */
+        default: {
+            int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
+            if (took > 0)
+                break;
+            if (took < 0)
+                return ND_EXIT_USAGE;
             fprintf(stderr, "Try 'nd-print --help' for more information.\n");
             return ND_EXIT_USAGE;
+        }
         }
     }
     if (optind < argc) {

@@ -10,16 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <getopt.h>
+
+#include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 
 typedef struct nd_eater nd_eater_t;
 
 typedef struct {
-    const char *hub;               /* endpoint, default "tcp://localhost:11349" */
-    const char *eater_name;        /* valid name, default "nd_eater" */
-    const char *const *chefs;      /* subscribe to these chefs only (NULL: all) */
+    const char *hub;          /* endpoint, default "tcp://localhost:11349" */
+    const char *eater_name;   /* valid name, default "nd_eater" */
+    const char *const *chefs; /* subscribe to these chefs only (NULL: all) */
     size_t nchefs;
-    const char *const *kitchens;   /* deliver these kitchens only (NULL: all) */
+    const char *const *kitchens; /* deliver these kitchens only (NULL: all) */
     size_t nkitchens;
 } nd_eater_config_t;
 
@@ -35,8 +38,8 @@ typedef struct {
 
 /* Returns a connected (or connecting) eater, or NULL with err set. The config's
  * strings are copied. */
-nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbacks_t *cb,
-                         void *arg, char *err, size_t errlen);
+nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbacks_t *cb, void *arg,
+                         char *err, size_t errlen);
 void nd_eater_destroy(nd_eater_t **self_p);
 
 /* Runs the receive loop until *stop becomes non-zero, on_dumpling returns
@@ -45,11 +48,32 @@ void nd_eater_destroy(nd_eater_t **self_p);
 int nd_eater_run(nd_eater_t *self, volatile sig_atomic_t *stop, double timeout);
 
 typedef struct {
-    uint64_t received;  /* valid dumplings delivered to on_dumpling */
-    uint64_t invalid;   /* bodies that failed validation, dropped */
-    uint64_t gaps;      /* dumplings missed, from per-kitchen sequence numbers */
+    uint64_t received; /* valid dumplings delivered to on_dumpling */
+    uint64_t invalid;  /* bodies that failed validation, dropped */
+    uint64_t gaps;     /* dumplings missed, from per-kitchen sequence numbers */
 } nd_eater_stats_t;
 
 void nd_eater_stats(const nd_eater_t *self, nd_eater_stats_t *out);
+
+/* ---- Command line ------------------------------------------------------ */
+
+/* The options every eater program shares, for its getopt_long() table:
+ * -H/--hub, -n/--eater-name, -v/--verbose, -q/--quiet and the CURVE client
+ * options; ND_EATER_SHORTOPTS goes into its short-option string. */
+#define ND_EATER_SHORTOPTS "H:n:vq"
+#define ND_EATER_OPTIONS                                                                           \
+    {"hub", required_argument, NULL, 'H'}, {"eater-name", required_argument, NULL, 'n'},           \
+        {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                    \
+        ND_CURVE_CLIENT_OPTIONS
+#define ND_EATER_HELP                                                                              \
+    "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:11349)\n"               \
+    "  -n, --eater-name NAME   the name the hub lists this eater under\n"                          \
+    "  -v, --verbose           more log lines (repeat for more)\n"                                 \
+    "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
+
+/* Takes one of the shared options into `config` and `*level` (an
+ * nd_log_level_t). Returns 1 when it took it, 0 when `opt` is not one of them,
+ * -1 on a bad value (logged: a usage error). */
+int nd_eater_option(int opt, const char *arg, nd_eater_config_t *config, int *level);
 
 #endif

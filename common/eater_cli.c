@@ -1,0 +1,31 @@
+/* eater_cli.c: the command-line options every eater program shares, so that
+ * nd-print, nd-hubstatus, nd-hubdetails and eaters built on the SDK read -H,
+ * -n, -v, -q and the CURVE options the same way. */
+#include "netdumplings/eater.h"
+
+#include "netdumplings/log.h"
+
+int nd_eater_option(int opt, const char *arg, nd_eater_config_t *config, int *level)
+{
+    switch (opt) {
+    case 'H':
+        config->hub = arg;
+        return 1;
+    case 'n':
+        if (!nd_name_valid(arg)) {
+            nd_error("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", arg);
+            return -1;
+        }
+        config->eater_name = arg;
+        return 1;
+    case 'v':
+        if (*level < ND_LOG_DEBUG)
+            (*level)++;
+        return 1;
+    case 'q':
+        *level = ND_LOG_ERROR;
+        return 1;
+    default:
+        return nd_curve_client_option(opt, arg) ? 1 : 0;
+    }
+}
