@@ -10,13 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client_parse.h"
 #include "netdumplings/dumpling.h"
 
-#define GW_MAX_FILTER 16       /* chefs or kitchens one client may name */
 #define GW_MAX_CLIENT_MSG 4096 /* a client's message, assembled */
 #define GW_CLOSE_LAGGING 4008
 #define GW_DRAIN_BATCH 4096 /* messages read from the hub per round at most */
-#define GW_CLOSE_BAD_FIRST 4000
 
 /* ---- ring.c: one producer, a reader position per client ---------------- */
 
@@ -48,17 +47,13 @@ typedef struct gw_client {
     struct lws *wsi;
     struct gw_client *next; /* in gw_t.clients */
     bool is_ws;             /* established WebSocket, in the list */
-    char eater_name[65];
-    bool named;  /* eater_name was given and is a valid name */
-    uint64_t id; /* 1, 2, ... in order of arrival */
+    gw_filter_t filter;     /* name and filters: query string, first message */
+    uint64_t id;            /* 1, 2, ... in order of arrival */
+    double since;           /* epoch seconds it connected, for the heartbeat */
     char peer[64];
     uint64_t next_seq; /* next ring sequence to send */
-    char *chefs[GW_MAX_FILTER];
-    size_t nchefs;
-    char *kitchens[GW_MAX_FILTER];
-    size_t nkitchens;
-    bool got_first; /* the first message was seen (or not expected) */
-    int close_code; /* non-zero: close with this on next writeable */
+    bool got_first;    /* the first message was seen (or not expected) */
+    int close_code;    /* non-zero: close with this on next writeable */
     const char *close_reason;
     unsigned char *rx; /* a fragmented client message being assembled */
     size_t rx_len;
@@ -132,6 +127,13 @@ typedef struct {
     volatile sig_atomic_t stop;
 } gw_t;
 
+/* heartbeat.c */
+/* The id of a client's "$eater/<name>/<id>" registration, "gw<pid>.<client
+ * id>": hub.c registers with it, the heartbeat lists the client under it. */
+void gw_client_reg_id(const gw_client_t *c, char *buf, size_t size);
+/* How many clients the heartbeat lists at most (the hub keeps 256). */
+#define GW_HB_MAX_EATERS 256
+
 /* hub.c */
 /* Returns 0, -1 on a runtime error, -2 when the endpoint is unusable (usage). */
 int gw_hub_open(gw_t *gw, char *err, size_t errlen);
@@ -165,7 +167,6 @@ void gw_ws_kick(gw_t *gw);
 size_t gw_ws_room(gw_t *gw);
 /* Closes every client with `code` and `reason` on its next writeable. */
 void gw_ws_close_all(gw_t *gw, int code, const char *reason);
-bool gw_client_wants(const gw_client_t *c, const gw_msg_t *m);
 
 /* http.c: answers one HTTP request; returns what the lws callback returns. */
 int gw_http_request(gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri);

@@ -252,37 +252,38 @@ void gw_hub_resubscribe(gw_t *gw)
 
     size_t cap = 2, n = 0;
     for (gw_client_t *c = gw->clients; c; c = c->next)
-        cap += c->nchefs + 1;
+        cap += c->filter.nchefs + 1;
     char **want = calloc(cap + 1, sizeof *want);
     if (!want)
         return;
     bool all = false;
     for (gw_client_t *c = gw->clients; c; c = c->next)
-        if (c->nchefs == 0)
+        if (c->filter.nchefs == 0)
             all = true;
     if (all) {
         want[n++] = strdup("");
     } else {
         want[n++] = strdup(S_STATUS_TOPIC);
         for (gw_client_t *c = gw->clients; c; c = c->next)
-            for (size_t i = 0; i < c->nchefs; i++) {
+            for (size_t i = 0; i < c->filter.nchefs; i++) {
                 char t[80];
-                snprintf(t, sizeof t, "%s/", c->chefs[i]);
+                snprintf(t, sizeof t, "%s/", c->filter.chefs[i]);
                 if (!s_has(want, n, t))
                     want[n++] = strdup(t);
             }
     }
     /* Registration with the hub, as the eater library does it: a subscription
      * "$eater/<name>/<id>" that nobody publishes on, for the gateway itself
-     * and for every WebSocket eater that gave a valid name, so the hub's
-     * status lists them. */
-    char reg[ND_NAME_MAX + 64];
+     * and for every WebSocket eater ("anonymous" until it names itself), so
+     * the hub's status lists them; the heartbeat gives their addresses. */
+    char reg[2 * ND_NAME_MAX + 16];
     snprintf(reg, sizeof reg, "$eater/nd-gateway/%ld", (long)getpid());
     want[n++] = strdup(reg);
     for (gw_client_t *c = gw->clients; c; c = c->next)
-        if (c->named) {
-            snprintf(reg, sizeof reg, "$eater/%s/gw%ld.%llu", c->eater_name, (long)getpid(),
-                     (unsigned long long)c->id);
+        if (nd_name_valid(c->filter.eater_name)) {
+            char id[ND_NAME_MAX + 1];
+            gw_client_reg_id(c, id, sizeof id);
+            snprintf(reg, sizeof reg, "$eater/%s/%s", c->filter.eater_name, id);
             want[n++] = strdup(reg);
         }
     /* Subscribe to the new before dropping the old, so no dumpling a client

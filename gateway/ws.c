@@ -21,155 +21,20 @@ static gw_t *s_gw(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
-bool gw_client_wants(const gw_client_t *c, const gw_msg_t *m)
-{
-    bool ok = c->nchefs == 0;
-    for (size_t i = 0; !ok && i < c->nchefs; i++)
-        ok = strcmp(c->chefs[i], m->chef) == 0;
-    if (!ok)
-        return false;
-    if (c->nkitchens == 0)
-        return true;
-    for (size_t i = 0; i < c->nkitchens; i++)
-        if (strcmp(c->kitchens[i], m->kitchen) == 0)
-            return true;
-    return false;
-}
-
-static void s_free_filters(gw_client_t *c)
-{
-    for (size_t i = 0; i < c->nchefs; i++)
-        free(c->chefs[i]);
-    for (size_t i = 0; i < c->nkitchens; i++)
-        free(c->kitchens[i]);
-    c->nchefs = c->nkitchens = 0;
-}
-
-/* Adds one chef or kitchen name to a filter; -1 when invalid or too many. */
-static int s_add_name(char **list, size_t *n, const char *name, size_t len)
-{
-    if (!nd_name_validn(name, len) || *n >= GW_MAX_FILTER)
-        return -1;
-    for (size_t i = 0; i < *n; i++)
-        if (strlen(list[i]) == len && memcmp(list[i], name, len) == 0)
-            return 0;
-    list[*n] = strndup(name, len);
-    if (!list[*n])
-        return -1;
-    (*n)++;
-    return 0;
-}
-
-/* ?chef=A&chef=B&kitchen=k1 on the upgrade request. */
-static int s_parse_query(struct lws *wsi, gw_client_t *c)
+/* ?chef=A&chef=B&kitchen=k1 on the upgrade request: lws has split the query
+ * string at '&' and ';' and decoded it; client_parse.c reads each argument. */
+static int s_parse_query(struct lws *wsi, gw_client_t *c, const char **reason)
 {
     char arg[256];
     for (int i = 0; i < 64; i++) {
         int n = lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i);
         if (n <= 0)
             break;
-        if (strncmp(arg, "chef=", 5) == 0) {
-            if (s_add_name(c->chefs, &c->nchefs, arg + 5, strlen(arg + 5)) != 0)
-                return -1;
-        } else if (strncmp(arg, "kitchen=", 8) == 0) {
-            if (s_add_name(c->kitchens, &c->nkitchens, arg + 8, strlen(arg + 8)) != 0)
-                return -1;
-        }
+        int code = gw_parse_query_arg(&c->filter, arg, reason);
+        if (code)
+            return code;
     }
     return 0;
-}
-
-/* The first message: {"eater_name": "x", "chef_filter": [...], "kitchen_filter": [...]}.
- * Returns NULL, or the reason it is refused. */
-static const char *s_parse_first(gw_t *gw, gw_client_t *c, const char *text, size_t len)
-{
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return "first message must be a JSON object";
-    }
-    const char *why = NULL;
-    json_t *name = json_object_get(root, "eater_name");
-    if (name) {
-        if (!json_is_string(name) || json_string_length(name) > ND_NAME_MAX)
-            why = "eater_name must be a string of at most 64 characters";
-        else {
-            snprintf(c->eater_name, sizeof c->eater_name, "%s", json_string_value(name));
-            c->named = nd_name_valid(c->eater_name);
-        }
-    }
-    static const char *keys[] = {"chef_filter", "kitchen_filter"};
-    for (int k = 0; k < 2 && !why; k++) {
-        json_t *list = json_object_get(root, keys[k]);
-        if (!list || json_is_null(list))
-            continue;
-        char **dst = k == 0 ? c->chefs : c->kitchens;
-        size_t *n = k == 0 ? &c->nchefs : &c->nkitchens;
-        if (json_is_string(list)) { /* one name given without the brackets */
-            if (s_add_name(dst, n, json_string_value(list), json_string_length(list)) != 0)
-                why = "filters take names of 1-64 characters [A-Za-z0-9_.-]";
-            continue;
-        }
-        if (!json_is_array(list)) {
-            why = "chef_filter and kitchen_filter must be arrays of names";
-            continue;
-        }
-        size_t i;
-        json_t *v;
-        json_array_foreach(list, i, v)
-        {
-            if (!json_is_string(v) ||
-                s_add_name(dst, n, json_string_value(v), json_string_length(v)) != 0) {
-                why = "filters take at most 16 names of 1-64 characters [A-Za-z0-9_.-]";
-                break;
-            }
-        }
-    }
-    json_decref(root);
-    if (!why) {
-        gw->subs_dirty = true;
-        gw_hub_resubscribe(gw);
-    }
-    return why;
-}
-
-/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing past U+10FFFF. */
-static bool s_utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        size_t n;
-        uint32_t cp;
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if ((b & 0xe0) == 0xc0) {
-            n = 1;
-            cp = b & 0x1f;
-        } else if ((b & 0xf0) == 0xe0) {
-            n = 2;
-            cp = b & 0x0f;
-        } else if ((b & 0xf8) == 0xf0) {
-            n = 3;
-            cp = b & 0x07;
-        } else {
-            return false;
-        }
-        if (i + n >= len)
-            return false;
-        for (size_t j = 1; j <= n; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
 }
 
 /* Closes from inside a receive callback: the close frame carries code and reason. */
@@ -202,16 +67,19 @@ static int s_receive(gw_t *gw, struct lws *wsi, gw_client_t *c, const void *in, 
 
     size_t n = c->rx_len;
     c->rx_len = 0;
-    if (!s_utf8_valid(c->rx, n))
+    if (!gw_utf8_valid(c->rx, n))
         return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
     if (c->got_first)
         return 0; /* eaters may talk; only the first message means something */
     c->got_first = true;
-    const char *why = s_parse_first(gw, c, (const char *)c->rx, n);
-    if (why)
-        return s_refuse(gw, wsi, c, GW_CLOSE_BAD_FIRST, why);
-    nd_info("eater '%s' at %s: %zu chef and %zu kitchen filters", c->eater_name, c->peer, c->nchefs,
-            c->nkitchens);
+    const char *why = NULL;
+    int code = gw_parse_first_message(&c->filter, (const char *)c->rx, n, &why);
+    if (code)
+        return s_refuse(gw, wsi, c, code, why);
+    gw->subs_dirty = true;
+    gw_hub_resubscribe(gw);
+    nd_info("eater '%s' at %s: %zu chef and %zu kitchen filters", c->filter.eater_name, c->peer,
+            c->filter.nchefs, c->filter.nkitchens);
     return 0;
 }
 
@@ -271,7 +139,7 @@ static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
         const gw_msg_t *m = gw_ring_get(gw->ring, c->next_seq);
         if (!m)
             return -1; /* lagged: gw_ws_kick marks it before this can happen */
-        if (!gw_client_wants(c, m)) {
+        if (!gw_filter_wants(&c->filter, m->chef, m->kitchen)) {
             c->next_seq++;
             continue;
         }
@@ -329,7 +197,7 @@ void gw_ws_kick(gw_t *gw)
         if (c->next_seq < oldest) {
             gw->lag_closed++;
             nd_warn("closing client %s ('%s'): lagged more than %zu dumplings behind", c->peer,
-                    c->eater_name, gw_ring_capacity(gw->ring));
+                    c->filter.eater_name, gw_ring_capacity(gw->ring));
             s_mark_closing(c, GW_CLOSE_LAGGING, "lagging");
         } else if (c->next_seq < head) {
             lws_callback_on_writable(c->wsi);
@@ -365,7 +233,7 @@ static void s_established(gw_t *gw, struct lws *wsi, gw_client_t *c)
 {
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
-    snprintf(c->eater_name, sizeof c->eater_name, "%s", "anonymous");
+    gw_filter_init(&c->filter);
     char ip[48] = "?";
     lws_get_peer_simple(wsi, ip, sizeof ip);
     snprintf(c->peer, sizeof c->peer, "%s", ip);
@@ -382,11 +250,13 @@ static void s_established(gw_t *gw, struct lws *wsi, gw_client_t *c)
     gw->clients = c;
     gw->nclients++;
     c->id = ++gw->accepted;
+    c->since = nd_now();
     gw->subs_dirty = true;
-    if (s_parse_query(wsi, c) != 0) {
+    const char *why = NULL;
+    int code = s_parse_query(wsi, c, &why);
+    if (code) {
         gw->bad_closed++;
-        s_mark_closing(c, GW_CLOSE_BAD_FIRST,
-                       "filters take names of 1-64 characters [A-Za-z0-9_.-]");
+        s_mark_closing(c, code, why);
     }
     gw_hub_resubscribe(gw); /* at once: the hub should not drop what this client wants */
     nd_debug("client %s connected (%zu now)", c->peer, gw->nclients);
@@ -405,7 +275,7 @@ static void s_closed(gw_t *gw, gw_client_t *c)
         c->is_ws = false;
         nd_debug("client %s closed (%zu left)", c->peer, gw->nclients);
     }
-    s_free_filters(c);
+    gw_filter_release(&c->filter);
     free(c->rx);
     c->rx = NULL;
 }

@@ -9,6 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 seeds=$bin/seeds
 rm -rf "$seeds"
 "$bin/nd-fuzz-seeds" "$seeds" "$pcaps"
-for t in packet dumpling msgpack_json; do
+for t in packet dumpling msgpack_json client_parse; do
     "$bin/fuzz_$t" "$seeds/$t" "$here/regressions/$t"
 done

@@ -422,6 +422,78 @@ static void s_handmade(void)
     }
 }
 
+/* fuzz_client_parse: first messages (prefix 0) and query strings (prefix 1),
+ * the ones the gateway takes and hostile ones: deep nesting, long lists,
+ * invalid UTF-8, names that are too long or hold what a name may not. */
+static void s_client_parse(void)
+{
+#define S_TEXT(name, lit)                                                                          \
+    {                                                                                              \
+        name, lit, sizeof(lit) - 1                                                                 \
+    }
+    static const struct {
+        const char *name;
+        const char *text;
+        size_t len;
+    } first[] = {
+        S_TEXT("first-empty-object", "{}"),
+        S_TEXT("first-full",
+               "{\"eater_name\":\"web\",\"chef_filter\":[\"DNSLookupChef\",\"ARPChef\"],"
+               "\"kitchen_filter\":[\"k1\"]}"),
+        S_TEXT("first-strings", "{\"chef_filter\":\"PacketCountChef\",\"kitchen_filter\":\"k2\"}"),
+        S_TEXT("first-nulls",
+               "{\"eater_name\":\"a b\",\"chef_filter\":null,\"kitchen_filter\":null}"),
+        S_TEXT("first-bad-chef", "{\"eater_name\":\"x\",\"chef_filter\":[\"<script>\"]}"),
+        S_TEXT("first-duplicate-key", "{\"eater_name\":\"a\",\"eater_name\":\"b\"}"),
+        S_TEXT("first-not-object", "[1,2,3]"),
+        S_TEXT("first-not-json", "hello, gateway"),
+        S_TEXT("first-escapes",
+               "{\"eater_name\":\"\\u00e9\\ud83d\\ude00\",\"chef_filter\":[\"a\\u0000b\"]}"),
+        S_TEXT("first-bad-utf8", "{\xc3\x28\xed\xa0\x80}"),
+        S_TEXT("first-overlong-utf8", "{\"eater_name\":\"\xc0\xaf\xf4\x90\x80\x80\"}"),
+    };
+    static const struct {
+        const char *name;
+        const char *text;
+        size_t len;
+    } query[] = {
+        S_TEXT("query-chef", "chef=DNSLookupChef"),
+        S_TEXT("query-both", "chef=ARPChef&chef=PacketCountChef&kitchen=k1"),
+        S_TEXT("query-token", "token=abcdefgh&kitchen=k2&other"),
+        S_TEXT("query-percent", "chef=%3Cscript%3E&kitchen=%41"),
+        S_TEXT("query-empty-name", "chef=&kitchen=k1"),
+        S_TEXT("query-empty-arg", "chef=a&&chef=b"),
+        S_TEXT("query-nul", "chef=a\0junk&kitchen=k"),
+    };
+#undef S_TEXT
+    for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
+        s_write("client_parse", first[i].name, 0, first[i].text, first[i].len);
+    for (size_t i = 0; i < sizeof query / sizeof query[0]; i++)
+        s_write("client_parse", query[i].name, 1, query[i].text, query[i].len);
+
+    /* Built: too deep, too many names, names too long, args too many. */
+    static char buf[8192];
+    size_t n = 0;
+    n += (size_t)snprintf(buf, sizeof buf, "{\"chef_filter\":");
+    while (n < 4000)
+        buf[n++] = '[';
+    s_write("client_parse", "first-deep-nesting", 0, buf, n);
+    n = (size_t)snprintf(buf, sizeof buf, "{\"kitchen_filter\":[");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s\"k%d\"", i ? "," : "", i);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "]}");
+    s_write("client_parse", "first-17-kitchens", 0, buf, n);
+    n = (size_t)snprintf(buf, sizeof buf, "{\"eater_name\":\"%065d\",\"chef_filter\":[\"%065d\"]}",
+                         0, 0);
+    s_write("client_parse", "first-long-names", 0, buf, n);
+    n = 0;
+    for (int i = 0; i < 80; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%schef=c%d", i ? "&" : "", i);
+    s_write("client_parse", "query-80-chefs", 1, buf, n);
+    n = (size_t)snprintf(buf, sizeof buf, "kitchen=%0300d&chef=a", 0);
+    s_write("client_parse", "query-long-arg", 1, buf, n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -430,8 +502,8 @@ int main(int argc, char **argv)
     }
     nd_log_setup("nd-fuzz-seeds", ND_LOG_ERROR);
     s_out = argv[1];
-    static const char *targets[] = {"", "/packet", "/dumpling", "/msgpack_json"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *targets[] = {"", "/packet", "/dumpling", "/msgpack_json", "/client_parse"};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s%s", s_out, targets[i]);
         if (mkdir(path, 0755) < 0 && errno != EEXIST) {
@@ -448,6 +520,7 @@ int main(int argc, char **argv)
     }
     s_packets();
     s_handmade();
+    s_client_parse();
     printf("nd-fuzz-seeds: %lu seeds in %s\n", s_written, s_out);
     return s_failed;
 }
