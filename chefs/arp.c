@@ -1,114 +1,48 @@
 /* arp.c: ARPChef: every ARP request and reply, noting new devices and changed MACs. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "netdumplings/chef.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
+#include "netdumplings/lru.h"
 
 /* Replies come from anyone on the segment, so the IP -> MAC table is bounded
  * (the least recently answering IP goes first; it is "new" again if it comes
- * back) and bucketed by a keyed mix of the address. */
+ * back) and keyed with a secret (nd_lru_t). */
 #define S_DEFAULT_MAX_HOSTS "10000"
 
-typedef struct s_host {
-    struct s_host *chain;
-    struct s_host *prev, *next; /* least recently seen first */
-    uint32_t ip;
+typedef struct {
     uint8_t mac[6];
 } s_host_t;
 
 typedef struct {
-    s_host_t **buckets;
-    size_t mask;
-    s_host_t *oldest, *newest;
-    size_t size, max;
-    uint64_t evicted;
-    uint64_t key;
+    nd_lru_t *hosts; /* sender IPv4 address, 4 bytes -> s_host_t */
     nd_ratelimit_t evict_log;
 } s_state_t;
 
-static size_t s_bucket(const s_state_t *self, uint32_t ip)
+/* Records that `spa` answered from `mac` and returns the note for that reply. */
+static const char *s_reply(s_state_t *self, const uint8_t spa[4], const uint8_t mac[6])
 {
-    /* splitmix64's finaliser over the address and the secret key. */
-    uint64_t z = ((uint64_t)ip << 32 | ip) ^ self->key;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (size_t)z & self->mask;
-}
-
-static void s_unlink(s_state_t *self, s_host_t *h)
-{
-    if (h->prev)
-        h->prev->next = h->next;
-    else
-        self->oldest = h->next;
-    if (h->next)
-        h->next->prev = h->prev;
-    else
-        self->newest = h->prev;
-    h->prev = h->next = NULL;
-}
-
-static void s_append(s_state_t *self, s_host_t *h)
-{
-    h->prev = self->newest;
-    h->next = NULL;
-    if (self->newest)
-        self->newest->next = h;
-    else
-        self->oldest = h;
-    self->newest = h;
-}
-
-static void s_evict_oldest(s_state_t *self)
-{
-    s_host_t *h = self->oldest;
-    s_host_t **pp = &self->buckets[s_bucket(self, h->ip)];
-    while (*pp != h)
-        pp = &(*pp)->chain;
-    *pp = h->chain;
-    s_unlink(self, h);
-    free(h);
-    self->size--;
-    self->evicted++;
-}
-
-/* Records that `ip` answered from `mac` and returns the note for that reply. */
-static const char *s_reply(s_state_t *self, uint32_t ip, const uint8_t mac[6])
-{
-    size_t b = s_bucket(self, ip);
-    s_host_t *h = self->buckets[b];
-    while (h && h->ip != ip)
-        h = h->chain;
+    uint64_t evicted = nd_lru_evicted(self->hosts);
+    bool inserted;
+    s_host_t *h = nd_lru_get(self->hosts, spa, 4, &inserted);
+    if (!h)
+        return "source device is new"; /* still right; the host is just not remembered */
+    if (nd_lru_evicted(self->hosts) != evicted)
+        nd_log_limited(&self->evict_log, 60, ND_LOG_WARN,
+                       "ARPChef: table full (%zu hosts), %llu evicted so far",
+                       nd_lru_max(self->hosts), (unsigned long long)nd_lru_evicted(self->hosts));
     const char *note = NULL;
-    if (h) {
-        s_unlink(self, h);
-        if (memcmp(h->mac, mac, 6) != 0)
-            note = "source device has new IP address";
-    } else {
+    if (inserted)
         note = "source device is new";
-        if (self->size >= self->max) {
-            s_evict_oldest(self);
-            nd_log_limited(&self->evict_log, 60, ND_LOG_WARN,
-                           "ARPChef: table full (%zu hosts), %llu evicted so far", self->max,
-                           (unsigned long long)self->evicted);
-        }
-        h = calloc(1, sizeof *h);
-        if (!h)
-            return note; /* the note is still right; the host is just not remembered */
-        h->ip = ip;
-        h->chain = self->buckets[b];
-        self->buckets[b] = h;
-        self->size++;
-    }
+    else if (memcmp(h->mac, mac, 6) != 0)
+        note = "source device has new IP address";
     memcpy(h->mac, mac, 6);
-    s_append(self, h);
     return note;
 }
 
@@ -121,23 +55,13 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
         return -1;
     }
     s_state_t *self = calloc(1, sizeof *self);
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    self->max = (size_t)max;
-    size_t nbuckets = 16;
-    while (nbuckets < self->max)
-        nbuckets *= 2;
-    self->mask = nbuckets - 1;
-    self->buckets = calloc(nbuckets, sizeof *self->buckets);
-    if (!self->buckets) {
+    if (self)
+        self->hosts = nd_lru_new((size_t)max, sizeof(s_host_t));
+    if (!self || !self->hosts) {
         free(self);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (getrandom(&self->key, sizeof self->key, 0) != (ssize_t)sizeof self->key)
-        self->key = (uint64_t)(nd_monotonic() * 1e9) ^ (uint64_t)(uintptr_t)self;
     *state = self;
     return 0;
 }
@@ -147,12 +71,7 @@ static void s_destroy(void *state)
     s_state_t *self = state;
     if (!self)
         return;
-    while (self->oldest) {
-        s_host_t *h = self->oldest;
-        self->oldest = h->next;
-        free(h);
-    }
-    free(self->buckets);
+    nd_lru_destroy(&self->hosts);
     free(self);
 }
 
@@ -174,9 +93,7 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 
     const char *notes = NULL;
     if (arp->op == 2) {
-        uint32_t spa = (uint32_t)arp->spa[0] << 24 | (uint32_t)arp->spa[1] << 16 |
-                       (uint32_t)arp->spa[2] << 8 | arp->spa[3];
-        notes = s_reply(self, spa, arp->sha);
+        notes = s_reply(self, arp->spa, arp->sha);
     }
 
     nd_payload_t *p = nd_cook_begin(cook);

@@ -4,156 +4,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "netdumplings/chef.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
+#include "netdumplings/lru.h"
 
 /* Hostnames come from the network, so the table is bounded (least recently
- * seen names go first) and hashed with a secret key (SipHash) so that nobody
- * can send names that all land in one bucket. */
+ * seen names go first) and hashed with a secret key (nd_lru_t uses SipHash) so
+ * that nobody can send names that all land in one bucket. */
 #define S_DEFAULT_MAX_NAMES "10000"
 
-typedef struct s_entry {
-    struct s_entry *chain;       /* next in the same bucket */
-    struct s_entry *prev, *next; /* recency list, least recently seen first */
-    uint64_t hash;
+typedef struct {
     uint64_t count;
     double latest;
-    size_t len;
-    char name[]; /* NUL-terminated */
-} s_entry_t;
+} s_seen_t;
 
 typedef struct {
-    s_entry_t **buckets;
-    size_t mask; /* buckets - 1, a power of two minus one */
-    s_entry_t *oldest, *newest;
-    size_t size, max;
-    uint64_t evicted;
-    uint64_t key[2];
+    nd_lru_t *names; /* presentation form, no NUL -> s_seen_t */
     nd_ratelimit_t evict_log;
 } s_state_t;
-
-/* ---- SipHash-2-4 (Aumasson & Bernstein), the reference algorithm -------- */
-
-#define S_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define S_SIPROUND                                                                                 \
-    do {                                                                                           \
-        v0 += v1;                                                                                  \
-        v1 = S_ROTL(v1, 13);                                                                       \
-        v1 ^= v0;                                                                                  \
-        v0 = S_ROTL(v0, 32);                                                                       \
-        v2 += v3;                                                                                  \
-        v3 = S_ROTL(v3, 16);                                                                       \
-        v3 ^= v2;                                                                                  \
-        v0 += v3;                                                                                  \
-        v3 = S_ROTL(v3, 21);                                                                       \
-        v3 ^= v0;                                                                                  \
-        v2 += v1;                                                                                  \
-        v1 = S_ROTL(v1, 17);                                                                       \
-        v1 ^= v2;                                                                                  \
-        v2 = S_ROTL(v2, 32);                                                                       \
-    } while (0)
-
-static uint64_t s_siphash(const uint64_t key[2], const uint8_t *in, size_t len)
-{
-    uint64_t v0 = 0x736f6d6570736575ULL ^ key[0], v1 = 0x646f72616e646f6dULL ^ key[1];
-    uint64_t v2 = 0x6c7967656e657261ULL ^ key[0], v3 = 0x7465646279746573ULL ^ key[1];
-    uint64_t b = (uint64_t)len << 56;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t m = 0;
-        for (int j = 0; j < 8; j++)
-            m |= (uint64_t)in[i + j] << (8 * j);
-        v3 ^= m;
-        S_SIPROUND;
-        S_SIPROUND;
-        v0 ^= m;
-    }
-    for (int j = 0; i + j < len; j++)
-        b |= (uint64_t)in[i + j] << (8 * j);
-    v3 ^= b;
-    S_SIPROUND;
-    S_SIPROUND;
-    v0 ^= b;
-    v2 ^= 0xff;
-    S_SIPROUND;
-    S_SIPROUND;
-    S_SIPROUND;
-    S_SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
-}
-
-/* ---- The table ----------------------------------------------------------- */
-
-static void s_unlink(s_state_t *self, s_entry_t *e)
-{
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        self->oldest = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        self->newest = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void s_append(s_state_t *self, s_entry_t *e)
-{
-    e->prev = self->newest;
-    e->next = NULL;
-    if (self->newest)
-        self->newest->next = e;
-    else
-        self->oldest = e;
-    self->newest = e;
-}
-
-static void s_evict_oldest(s_state_t *self)
-{
-    s_entry_t *e = self->oldest;
-    s_entry_t **pp = &self->buckets[e->hash & self->mask];
-    while (*pp != e)
-        pp = &(*pp)->chain;
-    *pp = e->chain;
-    s_unlink(self, e);
-    free(e);
-    self->size--;
-    self->evicted++;
-}
 
 /* Counts one lookup of `name` at `when`, making it the most recently seen. */
 static int s_count(s_state_t *self, const char *name, double when)
 {
-    size_t len = strlen(name);
-    uint64_t hash = s_siphash(self->key, (const uint8_t *)name, len);
-    s_entry_t *e = self->buckets[hash & self->mask];
-    while (e && !(e->hash == hash && e->len == len && memcmp(e->name, name, len) == 0))
-        e = e->chain;
-    if (e) {
-        s_unlink(self, e);
-    } else {
-        if (self->size >= self->max) {
-            s_evict_oldest(self);
-            nd_log_limited(&self->evict_log, 60, ND_LOG_WARN,
-                           "DNSLookupChef: table full (%zu names), %llu evicted so far", self->max,
-                           (unsigned long long)self->evicted);
-        }
-        e = calloc(1, sizeof *e + len + 1);
-        if (!e)
-            return -1;
-        e->hash = hash;
-        e->len = len;
-        memcpy(e->name, name, len + 1);
-        e->chain = self->buckets[hash & self->mask];
-        self->buckets[hash & self->mask] = e;
-        self->size++;
-    }
-    e->count++;
-    e->latest = when;
-    s_append(self, e);
+    uint64_t evicted = nd_lru_evicted(self->names);
+    s_seen_t *seen = nd_lru_get(self->names, name, strlen(name), NULL);
+    if (!seen)
+        return -1;
+    if (nd_lru_evicted(self->names) != evicted)
+        nd_log_limited(&self->evict_log, 60, ND_LOG_WARN,
+                       "DNSLookupChef: table full (%zu names), %llu evicted so far",
+                       nd_lru_max(self->names), (unsigned long long)nd_lru_evicted(self->names));
+    seen->count++;
+    seen->latest = when;
     return 0;
 }
 
@@ -210,25 +94,12 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
         return -1;
     }
     s_state_t *self = calloc(1, sizeof *self);
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    self->max = (size_t)max;
-    size_t nbuckets = 16;
-    while (nbuckets < self->max) /* load factor at most 1 */
-        nbuckets *= 2;
-    self->mask = nbuckets - 1;
-    self->buckets = calloc(nbuckets, sizeof *self->buckets);
-    if (!self->buckets) {
+    if (self)
+        self->names = nd_lru_new((size_t)max, sizeof(s_seen_t));
+    if (!self || !self->names) {
         free(self);
         snprintf(err, errlen, "out of memory");
         return -1;
-    }
-    if (getrandom(self->key, sizeof self->key, 0) != (ssize_t)sizeof self->key) {
-        /* No entropy is no reason to stop sniffing; the bound still holds. */
-        self->key[0] = (uint64_t)(uintptr_t)self ^ (uint64_t)(nd_monotonic() * 1e9);
-        self->key[1] = (uint64_t)(nd_now() * 1e6);
     }
     *state = self;
     return 0;
@@ -239,12 +110,7 @@ static void s_destroy(void *state)
     s_state_t *self = state;
     if (!self)
         return;
-    while (self->oldest) {
-        s_entry_t *e = self->oldest;
-        self->oldest = e->next;
-        free(e);
-    }
-    free(self->buckets);
+    nd_lru_destroy(&self->names);
     free(self);
 }
 
@@ -282,18 +148,21 @@ static int s_interval(void *state, nd_cook_t *cook)
     nd_pl_map(p);
     nd_pl_key(p, "lookups_seen");
     nd_pl_map(p);
-    for (const s_entry_t *e = self->oldest; e; e = e->next) {
-        nd_pl_keyn(p, e->name, e->len);
+    /* Least to most recently seen: the expected payloads list them so. */
+    for (const s_seen_t *seen = nd_lru_first(self->names); seen; seen = nd_lru_next(self->names)) {
+        size_t len;
+        const char *name = nd_lru_cursor(self->names, &len);
+        nd_pl_keyn(p, name, len);
         nd_pl_map(p);
-        nd_pl_kv_uint(p, "count", e->count);
-        nd_pl_kv_double(p, "latest", e->latest);
+        nd_pl_kv_uint(p, "count", seen->count);
+        nd_pl_kv_double(p, "latest", seen->latest);
         nd_pl_end(p);
     }
     nd_pl_end(p);
     /* Only once the bound was hit, so that a normal payload is exactly the
      * Python chef's. */
-    if (self->evicted)
-        nd_pl_kv_uint(p, "lookups_evicted", self->evicted);
+    if (nd_lru_evicted(self->names))
+        nd_pl_kv_uint(p, "lookups_evicted", nd_lru_evicted(self->names));
     nd_pl_end(p);
     return nd_cook_serve(cook);
 }
