@@ -131,6 +131,9 @@ typedef struct {
 /* The id of a client's "$eater/<name>/<id>" registration, "gw<pid>.<client
  * id>": hub.c registers with it, the heartbeat lists the client under it. */
 void gw_client_reg_id(const gw_client_t *c, char *buf, size_t size);
+/* The name it registers under: its eater_name, or "anonymous" while it has
+ * given none that is a valid name, so that every client is listed. */
+const char *gw_client_reg_name(const gw_client_t *c);
 /* How many clients the heartbeat lists at most (the hub keeps 256). */
 #define GW_HB_MAX_EATERS 256
 

@@ -6,12 +6,18 @@
  *
  * The socket is an XPUB, as in nd-snifty: it receives the hub's subscription
  * itself, so the gateway sends only while the hub listens and notices a
- * restarted hub (ZMQ_IMMEDIATE drops the pipe with the connection). */
+ * restarted hub (ZMQ_IMMEDIATE drops the pipe with the connection).
+ *
+ * It also lists the WebSocket clients with their own addresses: the hub sees
+ * their registrations come over the gateway's connection, not theirs. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -33,6 +39,64 @@ static char *s_derive(const char *out)
     if (in)
         snprintf(in, n + 8, "%.*s:%d", (int)n, out, ND_PORT_HUB_IN);
     return in;
+}
+
+void gw_client_reg_id(const gw_client_t *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "gw%ld.%llu", (long)getpid(), (unsigned long long)c->id);
+}
+
+const char *gw_client_reg_name(const gw_client_t *c)
+{
+    return nd_name_valid(c->filter.eater_name) ? c->filter.eater_name : "anonymous";
+}
+
+/* The client's TCP peer as the hub shows it: numeric host ("::ffff:" of an
+ * IPv4 client on an IPv6 socket dropped) and port; false if unknown. */
+static bool s_client_addr(const gw_client_t *c, char *host, size_t hsize, unsigned *port)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    lws_sockfd_type fd = lws_get_socket_fd(c->wsi);
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return false;
+    if (ss.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+        *port = ntohs(a->sin_port);
+        return inet_ntop(AF_INET, &a->sin_addr, host, (socklen_t)hsize) != NULL;
+    }
+    if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+        *port = ntohs(a->sin6_port);
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+            return inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], host, (socklen_t)hsize) != NULL;
+        return inet_ntop(AF_INET6, &a->sin6_addr, host, (socklen_t)hsize) != NULL;
+    }
+    return false;
+}
+
+/* "eaters": every registered client (hub.c), at most GW_HB_MAX_EATERS. */
+static void s_pack_eaters(gw_t *gw, nd_payload_t *p)
+{
+    nd_pl_key(p, "eaters");
+    nd_pl_array(p);
+    size_t n = 0;
+    for (gw_client_t *c = gw->clients; c && n < GW_HB_MAX_EATERS; c = c->next) {
+        char id[ND_NAME_MAX + 1], host[INET6_ADDRSTRLEN];
+        unsigned port = 0;
+        if (!s_client_addr(c, host, sizeof host, &port))
+            continue;
+        gw_client_reg_id(c, id, sizeof id);
+        nd_pl_map(p);
+        nd_pl_kv_str(p, "id", id);
+        nd_pl_kv_str(p, "eater_name", gw_client_reg_name(c));
+        nd_pl_kv_str(p, "host", host);
+        nd_pl_kv_uint(p, "port", port);
+        nd_pl_kv_double(p, "connected_since", c->since);
+        nd_pl_end(p);
+        n++;
+    }
+    nd_pl_end(p);
 }
 
 int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
@@ -137,6 +201,7 @@ void gw_heartbeat_tick(gw_t *gw)
     /* A lagging client is closed (4008), never served with holes. */
     nd_pl_kv_uint(p, "dumplings_lag_dropped", 0);
     nd_pl_kv_uint(p, "dumplings_out", gw->sent);
+    s_pack_eaters(gw, p);
     nd_pl_end(p);
     if (nd_pl_error(p))
         return;

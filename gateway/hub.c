@@ -274,18 +274,17 @@ void gw_hub_resubscribe(gw_t *gw)
     }
     /* Registration with the hub, as the eater library does it: a subscription
      * "$eater/<name>/<id>" that nobody publishes on, for the gateway itself
-     * and for every WebSocket eater ("anonymous" until it names itself), so
-     * the hub's status lists them; the heartbeat gives their addresses. */
+     * and for every WebSocket eater (gw_client_reg_name), so the hub's status
+     * lists them; the heartbeat gives their own addresses. */
     char reg[2 * ND_NAME_MAX + 16];
     snprintf(reg, sizeof reg, "$eater/nd-gateway/%ld", (long)getpid());
     want[n++] = strdup(reg);
-    for (gw_client_t *c = gw->clients; c; c = c->next)
-        if (nd_name_valid(c->filter.eater_name)) {
-            char id[ND_NAME_MAX + 1];
-            gw_client_reg_id(c, id, sizeof id);
-            snprintf(reg, sizeof reg, "$eater/%s/%s", c->filter.eater_name, id);
-            want[n++] = strdup(reg);
-        }
+    for (gw_client_t *c = gw->clients; c; c = c->next) {
+        char id[ND_NAME_MAX + 1];
+        gw_client_reg_id(c, id, sizeof id);
+        snprintf(reg, sizeof reg, "$eater/%s/%s", gw_client_reg_name(c), id);
+        want[n++] = strdup(reg);
+    }
     /* Subscribe to the new before dropping the old, so no dumpling a client
      * still wants falls between the two. */
     for (size_t i = 0; i < n; i++)

@@ -3,18 +3,20 @@
  * added in one place. */
 #include "control.h"
 
+#include <arpa/inet.h>
 #include <math.h>
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netdumplings/dumpling.h"
 
 #define SH_MAX_BODY 65536
 
-typedef enum { F_STR, F_UINT, F_DOUBLE, F_NAMES } sh_ftype_t;
+typedef enum { F_STR, F_UINT, F_DOUBLE, F_NAMES, F_EATERS } sh_ftype_t;
 
 typedef struct {
     const char *key;
@@ -61,6 +63,7 @@ static const sh_field_t s_gateway_fields[] = {
     G(clients_lag_closed, F_UINT),
     G(dumplings_lag_dropped, F_UINT),
     G(dumplings_out, F_UINT),
+    G(eaters, F_EATERS),
     {NULL, 0, 0, 0},
 };
 #undef G
@@ -74,6 +77,59 @@ static void s_copy_str(char *dst, size_t size, const msgpack_object *o)
         dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
     }
     dst[n] = '\0';
+}
+
+static bool s_key_is(const msgpack_object *k, const char *key)
+{
+    return k->type == MSGPACK_OBJECT_STR && strlen(key) == k->via.str.size &&
+           memcmp(key, k->via.str.ptr, k->via.str.size) == 0;
+}
+
+/* A valid name into a buffer of ND_NAME_MAX + 1; false if it is not one. */
+static bool s_copy_name(char *dst, const msgpack_object *o)
+{
+    if (o->type != MSGPACK_OBJECT_STR || !nd_name_validn(o->via.str.ptr, o->via.str.size))
+        return false;
+    s_copy_str(dst, ND_NAME_MAX + 1, o);
+    return true;
+}
+
+/* One entry of a gateway's "eaters" list: {"id", "eater_name", "host",
+ * "port", "connected_since"}. Untrusted: id and name must be valid names, host
+ * an IP address, port 1-65535; anything else drops the entry. */
+static bool s_gw_eater(sh_gw_eater_t *e, const msgpack_object *o)
+{
+    memset(e, 0, sizeof *e);
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return false;
+    bool id = false, name = false, host = false;
+    for (uint32_t i = 0; i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
+        if (s_key_is(k, "id"))
+            id = s_copy_name(e->id, v);
+        else if (s_key_is(k, "eater_name"))
+            name = s_copy_name(e->eater_name, v);
+        else if (s_key_is(k, "host") && v->type == MSGPACK_OBJECT_STR &&
+                 v->via.str.size < sizeof e->host) {
+            unsigned char addr[16];
+            memcpy(e->host, v->via.str.ptr, v->via.str.size);
+            e->host[v->via.str.size] = '\0';
+            host = strlen(e->host) == v->via.str.size && (inet_pton(AF_INET, e->host, addr) == 1 ||
+                                                          inet_pton(AF_INET6, e->host, addr) == 1);
+        } else if (s_key_is(k, "port") && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                   v->via.u64 >= 1 && v->via.u64 <= 65535)
+            e->port = v->via.u64;
+        else if (s_key_is(k, "connected_since") &&
+                 (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) &&
+                 isfinite(v->via.f64) && v->via.f64 > 0)
+            e->connected_since = v->via.f64;
+    }
+    return id && name && host && e->port;
+}
+
+static int s_by_id(const void *a, const void *b)
+{
+    return strcmp(((const sh_gw_eater_t *)a)->id, ((const sh_gw_eater_t *)b)->id);
 }
 
 static void s_set(void *base, const sh_field_t *f, const msgpack_object *v)
@@ -115,6 +171,17 @@ static void s_set(void *base, const sh_field_t *f, const msgpack_object *v)
             if (e->type == MSGPACK_OBJECT_STR && nd_name_validn(e->via.str.ptr, e->via.str.size))
                 s_copy_str(k->chefs[k->nchefs++], ND_NAME_MAX + 1, e);
         }
+        break;
+    }
+    case F_EATERS: {
+        /* Only gateways have it. */
+        sh_gateway_info_t *g = base;
+        if (v->type != MSGPACK_OBJECT_ARRAY)
+            break;
+        g->neaters = 0;
+        for (uint32_t i = 0; i < v->via.array.size && g->neaters < SH_MAX_GW_EATERS; i++)
+            if (s_gw_eater(&g->eaters[g->neaters], &v->via.array.ptr[i]))
+                g->neaters++;
         break;
     }
     }
@@ -185,6 +252,7 @@ int sh_gateway_info_decode(sh_gateway_info_t *out, const char *name, const void 
         snprintf(err, errlen, "heartbeat from gateway '%s' has no boot_id", name);
         return -1;
     }
+    qsort(out->eaters, out->neaters, sizeof out->eaters[0], s_by_id);
     return 0;
 }
 
@@ -217,8 +285,21 @@ static void s_pack(nd_payload_t *p, const void *base, const sh_field_t *fields)
             nd_pl_end(p);
             break;
         }
+        case F_EATERS:
+            break; /* shown in dumpling_eaters, not twice */
         }
     }
+}
+
+const sh_gw_eater_t *sh_gateway_info_eater(const sh_gateway_info_t *info, const char *name,
+                                           const char *id)
+{
+    /* Sorted by id when decoded: the status looks up every eater in every
+     * gateway's list, which must stay cheap however long the lists are. */
+    sh_gw_eater_t key;
+    snprintf(key.id, sizeof key.id, "%s", id);
+    const sh_gw_eater_t *e = bsearch(&key, info->eaters, info->neaters, sizeof *e, s_by_id);
+    return e && strcmp(e->eater_name, name) == 0 ? e : NULL;
 }
 
 void sh_kitchen_info_pack(nd_payload_t *p, const sh_kitchen_info_t *info)

@@ -37,6 +37,20 @@ typedef struct {
     uint64_t dumplings_made, dumplings_sent, send_failures, sequence;
 } sh_kitchen_info_t;
 
+/* The WebSocket eaters a gateway lists in its heartbeat, at most this many:
+ * the list is untrusted and the hub keeps it in a fixed table. */
+#define SH_MAX_GW_EATERS 256
+
+/* One WebSocket eater behind a gateway: the id of its "$eater/<name>/<id>"
+ * registration, its name, the address of its own connection to the gateway. */
+typedef struct {
+    char id[ND_NAME_MAX + 1];
+    char eater_name[ND_NAME_MAX + 1];
+    char host[64]; /* an IPv4 or IPv6 address, checked with inet_pton */
+    uint64_t port;
+    double connected_since; /* epoch seconds, 0 when not given */
+} sh_gw_eater_t;
+
 /* What a gateway says about itself in its heartbeat. */
 typedef struct {
     char gateway_name[ND_NAME_MAX + 1];
@@ -49,6 +63,8 @@ typedef struct {
     uint64_t heartbeat_seq;
     double time;
     uint64_t clients, clients_lag_closed, dumplings_lag_dropped, dumplings_out;
+    sh_gw_eater_t eaters[SH_MAX_GW_EATERS]; /* "eaters": the valid entries, sorted by id */
+    size_t neaters;
 } sh_gateway_info_t;
 
 /* Decode a heartbeat body. Unknown keys are ignored, known keys of the wrong
@@ -61,7 +77,12 @@ int sh_kitchen_info_decode(sh_kitchen_info_t *out, const char *name, const void 
 int sh_gateway_info_decode(sh_gateway_info_t *out, const char *name, const void *body, size_t len,
                            char *err, size_t errlen);
 
-/* Write every field as "key": value pairs into the open map in `p`. */
+/* The entry of `info` for the eater registered as "$eater/<name>/<id>", or NULL. */
+const sh_gw_eater_t *sh_gateway_info_eater(const sh_gateway_info_t *info, const char *name,
+                                           const char *id);
+
+/* Write every field as "key": value pairs into the open map in `p`; a
+ * gateway's "eaters" list is not repeated (its entries show in dumpling_eaters). */
 void sh_kitchen_info_pack(nd_payload_t *p, const sh_kitchen_info_t *info);
 void sh_gateway_info_pack(nd_payload_t *p, const sh_gateway_info_t *info);
 

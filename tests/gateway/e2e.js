@@ -86,9 +86,9 @@ async function run() {
   await Promise.all([n1.opened, n2.opened]);
   await L.waitFor(async () => {
     const m = await L.metrics(st.port);
-    return m.nd_gateway_hub_subscriptions === 5 && m.nd_hub_subscriptions === 5;
-  }, 10000, 'the hub to hold 5 subscriptions (SystemStatusChef/, DNSLookupChef/, ARPChef/, and the ' +
-    'registrations $eater/nd-gateway/.. and $eater/n2/..)');
+    return m.nd_gateway_hub_subscriptions === 6 && m.nd_hub_subscriptions === 6;
+  }, 10000, 'the hub to hold 6 subscriptions (SystemStatusChef/, DNSLookupChef/, ARPChef/, and the ' +
+    'registrations $eater/nd-gateway/.., $eater/anonymous/.. (n1, unnamed) and $eater/n2/..)');
   const before = (await L.metrics(st.port)).nd_gateway_dumplings_received_total;
   await L.replay(st, crafted, 'k3');
   const k3 = L.sniftyStdout(crafted, 'k3');

@@ -3,8 +3,11 @@
  * boot_id, a name that lies, a bad topic, wrong frame counts, too big, too
  * deep) and one accepted heartbeat full of junk (bytes that are not ASCII,
  * wrong types, bad chef names, huge counters) that the hub must show cleaned.
+ * With NAME and ID, also an accepted gateway heartbeat ("evilgw") whose
+ * "eaters" list is mostly junk and too long, with one good entry claiming the
+ * eater registered as "$eater/NAME/ID" at 2001:db8::7 port 4242.
  * Prints the number of refused messages it sent on stdout.
- * usage: nd-test-hb-inject ENDPOINT */
+ * usage: nd-test-hb-inject ENDPOINT [NAME ID] */
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +32,69 @@ static void s_str(msgpack_packer *pk, const char *s, size_t n)
 
 #define KEY(pk, k) s_str(pk, k, strlen(k))
 
+/* One entry of a gateway's "eaters" list; port < 0 packs a negative int. */
+static void s_gw_eater(msgpack_packer *pk, const char *id, const char *name, const char *host,
+                       size_t hostlen, long port)
+{
+    msgpack_pack_map(pk, 4);
+    KEY(pk, "id");
+    KEY(pk, id);
+    KEY(pk, "eater_name");
+    KEY(pk, name);
+    KEY(pk, "host");
+    s_str(pk, host, hostlen);
+    KEY(pk, "port");
+    msgpack_pack_long(pk, port);
+}
+
+#define S_FILLER 400
+
+/* The accepted gateway heartbeat with a hostile "eaters" list. */
+static void s_evil_gateway(void *sock, const char *name, const char *id)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    KEY(&pk, "gateway_name");
+    KEY(&pk, "evilgw");
+    KEY(&pk, "boot_id");
+    KEY(&pk, "b");
+    KEY(&pk, "eaters");
+    msgpack_pack_array(&pk, 9 + S_FILLER);
+    msgpack_pack_int(&pk, 5);                          /* not a map */
+    s_gw_eater(&pk, id, name, "not-an-ip", 9, 1);      /* host not an address */
+    s_gw_eater(&pk, id, name, "10.0.0.1\0x", 10, 1);   /* NUL inside */
+    s_gw_eater(&pk, id, name, "10.0.0.2", 8, 70000);   /* port too big */
+    s_gw_eater(&pk, id, name, "10.0.0.3", 8, 0);       /* port 0 */
+    s_gw_eater(&pk, id, name, "10.0.0.4", 8, -5);      /* negative port */
+    s_gw_eater(&pk, "bad/id", name, "10.0.0.5", 8, 1); /* id not a name */
+    s_gw_eater(&pk, id, "bad name", "10.0.0.6", 8, 1); /* name not a name */
+    msgpack_pack_map(&pk, 5);                          /* the good one */
+    KEY(&pk, "id");
+    KEY(&pk, id);
+    KEY(&pk, "eater_name");
+    KEY(&pk, name);
+    KEY(&pk, "host");
+    KEY(&pk, "2001:db8::7");
+    KEY(&pk, "port");
+    msgpack_pack_int(&pk, 4242);
+    KEY(&pk, "connected_since");
+    msgpack_pack_double(&pk, 12.5);
+    for (int i = 0; i < S_FILLER; i++) { /* past the hub's bound of 256 */
+        char fid[16];
+        snprintf(fid, sizeof fid, "f%d", i);
+        s_gw_eater(&pk, fid, "filler", "10.1.2.3", 8, 9);
+    }
+    s_send(sock, "$gateway/evilgw", sb.data, sb.size, 2, 0);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: nd-test-hb-inject ENDPOINT\n");
+    if (argc != 2 && argc != 4) {
+        fprintf(stderr, "usage: nd-test-hb-inject ENDPOINT [NAME ID]\n");
         return 2;
     }
     void *ctx = zmq_ctx_new();
@@ -135,6 +197,8 @@ int main(int argc, char **argv)
     msgpack_pack_nil(&pk);
     s_send(sock, "$kitchen/evil", sb.data, sb.size, 2, 0);
     msgpack_sbuffer_destroy(&sb);
+    if (argc == 4)
+        s_evil_gateway(sock, argv[2], argv[3]);
 
     printf("%d\n", s_sent_bad);
     zmq_close(sock);

@@ -117,7 +117,12 @@ const [url, name] = process.argv.slice(1);
 let ws;
 function open() {
   ws = new WebSocket(url);
-  ws.on('open', () => { ws.send(JSON.stringify({eater_name: name})); console.log('#open'); });
+  ws.on('open', () => {
+    ws.send(JSON.stringify({eater_name: name}));
+    console.log('#open');
+    // Its own end of the connection: what the hub must list for it.
+    console.log('#local ' + ws._socket.localAddress + ' ' + ws._socket.localPort);
+  });
   ws.on('message', (m) => console.log(m.toString()));
   ws.on('close', () => { console.log('#close'); setTimeout(open, 200); });
   ws.on('error', () => {});
@@ -132,6 +137,15 @@ def start_ws_eater(procs, gw_port, name):
     env = dict(os.environ, NODE_PATH="/usr/share/nodejs")
     return procs.start(name, ["node", "-e", WS_CLIENT, "ws://127.0.0.1:%d/" % gw_port, name],
                        env=env)
+
+
+def ws_local(proc):
+    """(host, port) of the WebSocket eater's latest connection, or None."""
+    for line in reversed(proc.stdout().splitlines()):
+        if line.startswith("#local "):
+            host, port = line.split()[1:3]
+            return host, int(port)
+    return None
 
 
 def ws_dumplings(proc):

@@ -3,7 +3,9 @@
 malformed one is refused and counted in invalid_dumplings_in, the hub keeps
 running, and the accepted one full of junk shows up cleaned (printable ASCII,
 valid chef names only, wrong types as 0, counters capped), so that the status
-dumpling stays valid for every eater, JSON ones included.
+dumpling stays valid for every eater, JSON ones included. A gateway heartbeat
+whose "eaters" list is junk and too long gives the watcher (which it claims)
+the one valid entry's address, and nothing else.
 
 usage: test_hostile.py SNIFTY SHIFTY PRINT HUBSTATUS HUBDETAILS [GATEWAY] INJECT"""
 import os
@@ -21,14 +23,29 @@ def test(procs, argv):
     hub = sl.start_hub(procs, bins, "nd-shifty", pin, pout)
     watch = sl.start_watcher(procs, bins, pout)
     ndtest.wait_for(lambda: "connected" in hub.stderr(), 10, "the watcher")
-    r = ndtest.run([inject, "tcp://127.0.0.1:%d" % pin], timeout=30)
+    p = sl.wait_status(watch, lambda s: "status_watch" in sl.eater_names(s), 10,
+                       "the watcher's registration")
+    wid = [e["info_from_eater"]["eater_id"] for e in p["dumpling_eaters"]
+           if e["info_from_eater"]["eater_name"] == "status_watch"][0]
+    r = ndtest.run([inject, "tcp://127.0.0.1:%d" % pin, "status_watch", wid], timeout=30)
     check(r.returncode == 0, "injector failed: " + r.stderr)
     bad = int(r.stdout.strip())
     p = sl.wait_status(watch, lambda s: sl.kitchen(s, "evil"), 5, "the accepted heartbeat")
     check(p["invalid_dumplings_in"] == bad, "invalid %d, %d sent" % (p["invalid_dumplings_in"],
                                                                        bad))
-    check(p["dumpling_kitchen_count"] == 1 and p["dumpling_gateway_count"] == 0,
+    check(p["dumpling_kitchen_count"] == 1,
           "only the accepted one listed: %s" % p["dumpling_kitchens"])
+    # The hostile gateway: its one valid entry names the watcher, junk dropped.
+    p = sl.wait_status(watch, lambda s: s["dumpling_gateway_count"] == 1, 5, "the evil gateway")
+    fh = [e["info_from_hub"] for e in p["dumpling_eaters"]
+          if e["info_from_eater"]["eater_name"] == "status_watch"][0]
+    check(fh["host"] == "2001:db8::7" and fh["port"] == 4242 and fh["gateway"] == "evilgw" and
+          fh["connected_since"] == 12.5 and fh["gateway_host"] == "127.0.0.1",
+          "the watcher through the evil gateway: %s" % fh)
+    check(p["dumpling_eater_count"] == len(p["dumpling_eaters"]) == 1,
+          "the gateway's list adds no eater: %s" % p["dumpling_eaters"])
+    check("eaters" not in p["dumpling_gateways"][0]["info_from_gateway"],
+          "the list is not repeated in info_from_gateway")
     fk = sl.kitchen(p, "evil")["info_from_kitchen"]
     check(fk["interface"] == "????x" and fk["boot_id"] == "junk?", "strings cleaned: %s" % fk)
     check(fk["chefs"] == ["GoodChef"], "chefs %s" % fk["chefs"])

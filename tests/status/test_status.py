@@ -63,7 +63,12 @@ def test(procs, argv):
         return k and k["info_from_kitchen"]["packets"] == dns.sent and \
             k["info_from_hub"]["dumplings"] == k["info_from_kitchen"]["dumplings_made"] and \
             sl.kitchen(p, "kit_b")["info_from_hub"]["heartbeats"] >= 3
-    p = sl.wait_status(watch, lambda s: settled(s) and (not gw or s["dumpling_gateways"]), 15,
+    def ws_behind(s):
+        # The WebSocket eater listed through the gateway's heartbeat.
+        return any(e["info_from_eater"]["eater_name"] == "ws_eater" and
+                   e["info_from_hub"].get("gateway") for e in s["dumpling_eaters"])
+    p = sl.wait_status(watch, lambda s: settled(s) and (not gw or (s["dumpling_gateways"] and
+                                                                   ws_behind(s))), 15,
                        "kit_a to report the %d queries" % dns.sent)
     now = time.time()
 
@@ -107,15 +112,28 @@ def test(procs, argv):
     check(p["dumpling_eater_count"] == len(p["dumpling_eaters"]) == len(want_eaters),
           "eater count %s" % p["dumpling_eater_count"])
     by_name = {e["info_from_eater"]["eater_name"]: e for e in p["dumpling_eaters"]}
-    for name, proc in (("eater_a", eater), ("status_watch", watch), ("nd-gateway", gw),
-                       ("ws_eater", gw)):
+    for name, proc in (("eater_a", eater), ("status_watch", watch), ("nd-gateway", gw)):
         if name not in by_name:
             continue
         fh = by_name[name]["info_from_hub"]
         check(fh["host"] == "127.0.0.1" and fh["port"] in eports.get(proc.p.pid, []),
               "%s address %s:%s, ss says %s" % (name, fh["host"], fh["port"],
                                                 eports.get(proc.p.pid)))
+        check(fh["gateway"] == "", "%s not behind a gateway: %s" % (name, fh))
         check(t0 - 1 <= fh["connected_since"] <= now, "%s since %s" % (name, fh))
+    if gw:
+        # The WebSocket eater: its own address (the client's end of its
+        # WebSocket), the gateway's connection to the hub beside it.
+        fh = by_name["ws_eater"]["info_from_hub"]
+        local = sl.ws_local(ws)
+        check(local is not None and (fh["host"], fh["port"]) == local,
+              "ws_eater address %s:%s, the client says %s" % (fh["host"], fh["port"], local))
+        check(fh["gateway"] == "nd-gateway.%s.%d" % (host[:30], gw_port),
+              "ws_eater gateway %s" % fh)
+        check(fh["gateway_host"] == "127.0.0.1" and
+              fh["gateway_port"] in eports.get(gw.p.pid, []),
+              "ws_eater's gateway address %s, ss says %s" % (fh, eports.get(gw.p.pid)))
+        check(t0 - 1 <= fh["connected_since"] <= now, "ws_eater since %s" % fh)
 
     # Totals.
     ks = p["dumpling_kitchens"]
