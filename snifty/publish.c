@@ -50,7 +50,10 @@ sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *sto
         sn_pub_destroy(&self, 0);
         return NULL;
     }
-    int one = 1, hwm = 100000;
+    /* Live capture: a deep queue rides out a burst while the hub is slow.
+     * Reading a file (hold) waits for room instead of dropping, so a deep
+     * queue only costs memory: 100,000 queued dumplings are ~20 MiB. */
+    int one = 1, hwm = hold ? 10000 : 100000;
     zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(self->sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
     zmq_setsockopt(self->sock, ZMQ_XPUB_NODROP, &one, sizeof one);
