@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "netdumplings/log.h"
+#include "netdumplings/wire.h"
 
 typedef struct {
     char kitchen[ND_NAME_MAX + 1];
@@ -257,24 +258,6 @@ static bool s_kitchen_wanted(const nd_eater_t *self, const char *kitchen)
     return false;
 }
 
-/* Reads and drops the remaining frames of a message; returns how many. */
-static int s_drain(void *sock)
-{
-    int n = 0, more = 1;
-    while (more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, sock, 0) < 0) {
-            zmq_msg_close(&m);
-            break;
-        }
-        n++;
-        more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-    }
-    return n;
-}
-
 /* Receives one message (all its frames). Returns 1 when on_dumpling asked to
  * stop, 0 otherwise, -1 when nothing could be read. */
 static int s_receive(nd_eater_t *self)
@@ -291,7 +274,7 @@ static int s_receive(nd_eater_t *self)
         frames++;
         /* Any further frames make the message invalid; drain them. */
         if (zmq_msg_more(&body))
-            frames += s_drain(self->sub);
+            frames += nd_wire_drain(self->sub);
     }
 
     int rc = 0;

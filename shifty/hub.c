@@ -26,6 +26,7 @@
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
+#include "netdumplings/wire.h"
 #include "netdumplings/payload.h"
 
 #define SH_MAX_KITCHENS 1024
@@ -490,24 +491,6 @@ static void s_expire(sh_hub_t *self)
     }
 }
 
-/* Reads the rest of a multi-frame message; returns the number of frames read. */
-static int s_drain(void *sock)
-{
-    int n = 0, more = 1;
-    while (more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, sock, 0) < 0) {
-            zmq_msg_close(&m);
-            break;
-        }
-        n++;
-        more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-    }
-    return n;
-}
-
 /* One message from a kitchen. Returns -1 when nothing was there. */
 static int s_from_kitchen(sh_hub_t *self)
 {
@@ -527,7 +510,7 @@ static int s_from_kitchen(sh_hub_t *self)
         if (zmq_msg_more(&body) && zmq_msg_recv(&vmsg, self->xsub, 0) >= 0) {
             frames++;
             if (zmq_msg_more(&vmsg))
-                frames += s_drain(self->xsub);
+                frames += nd_wire_drain(self->xsub);
         }
     }
     const char *t = zmq_msg_data(&topic);
@@ -652,7 +635,7 @@ static int s_from_eater(sh_hub_t *self)
         return -1;
     }
     if (zmq_msg_more(&m))
-        s_drain(self->xpub);
+        nd_wire_drain(self->xpub);
     const char *data = zmq_msg_data(&m);
     size_t len = zmq_msg_size(&m);
     if (len >= 1 && (data[0] == 0 || data[0] == 1)) {
