@@ -31,7 +31,7 @@ def test(procs, argv):
           "nd-snifty should say once that it waits:\n" + kitchen.stderr())
 
     hub = procs.start("nd-shifty", [shifty, "-a", "127.0.0.1", "--in-port", pin,
-                                    "--out-port", pout, "-f", "0.3"])
+                                    "--out-port", pout, "-f", "0.3", "--kitchen-timeout", 60])
     rc = kitchen.wait(60)
     check(rc == 0, "nd-snifty exited %d" % rc)
     s = ndtest.summary(kitchen.stderr())

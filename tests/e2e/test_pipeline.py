@@ -34,8 +34,10 @@ def test(procs, argv):
     total = sum(len(v) for v in expected.values())
 
     pin, pout = ndtest.free_port(), ndtest.free_port()
+    # The kitchens exit before the status is read: a long --kitchen-timeout keeps
+    # them listed however slowly a loaded machine gets there.
     hub = procs.start("nd-shifty", [shifty, "--in-port", pin, "--out-port", pout, "-f", "0.5",
-                                    "-a", "127.0.0.1"])
+                                    "-a", "127.0.0.1", "--kitchen-timeout", 60])
     hub.wait_log(r"eaters \(XPUB\) on", 10)
     eater = procs.start("nd-print", [printer, "-H", "tcp://127.0.0.1:%d" % pout, "--json",
                                      "--count", total, "--timeout", 60, "-n", "e2e-print"])
