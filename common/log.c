@@ -99,8 +99,7 @@ void nd_log(nd_log_level_t level, const char *fmt, ...)
     va_end(ap);
 }
 
-void nd_log_limited(nd_ratelimit_t *rl, double interval, nd_log_level_t level, const char *fmt,
-                    ...)
+void nd_log_limited(nd_ratelimit_t *rl, double interval, nd_log_level_t level, const char *fmt, ...)
 {
     if (level > s_level)
         return;

@@ -33,8 +33,8 @@ typedef struct {
     unsigned long suppressed;
 } nd_ratelimit_t;
 
-void nd_log_limited(nd_ratelimit_t *rl, double interval, nd_log_level_t level, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
+void nd_log_limited(nd_ratelimit_t *rl, double interval, nd_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Writes the UTC ISO-8601 form of `epoch` seconds with `decimals` fractional
  * digits (0..6) and a trailing 'Z' when `zulu`. Returns `buf`. */
