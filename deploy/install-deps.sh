@@ -7,7 +7,7 @@ build=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libczmq-dev libm
        libjansson-dev libwebsockets-dev)
 test=(libcmocka-dev python3 tshark tcpdump dnsutils arping iproute2 iputils-ping
       nodejs npm node-ws chromium valgrind docker-compose systemd help2man
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev clang-format)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")
