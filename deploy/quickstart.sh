@@ -32,7 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$build/shifty/nd-shifty" & pids+=($!)
+# One host: the hub listens on loopback only (see docs/security.md for several).
+"$build/shifty/nd-shifty" -a 127.0.0.1 & pids+=($!)
 if [ -x "$build/gateway/nd-gateway" ]; then
     "$build/gateway/nd-gateway" --web-root "$root/eaters/web" & pids+=($!)
     echo "quickstart: the live page is at http://localhost:11348/" >&2
