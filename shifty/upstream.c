@@ -14,6 +14,7 @@
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
+#include "netdumplings/wire.h"
 
 #define SH_MAX_VIA_BYTES 4096
 
@@ -210,20 +211,14 @@ bool sh_upstream_ready(const sh_upstream_t *self)
 void sh_upstream_events(sh_upstream_t *self)
 {
     for (int i = 0; i < 1000; i++) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, self->sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&m);
+        int ev = nd_wire_xpub_event(self->sock);
+        if (ev == ND_WIRE_NONE)
             return;
-        }
-        const unsigned char *data = zmq_msg_data(&m);
-        size_t len = zmq_msg_size(&m);
         bool was = sh_upstream_ready(self);
-        if (len >= 1 && data[0] == 1)
+        if (ev > 0)
             self->subscriptions++;
-        else if (len >= 1 && data[0] == 0 && self->subscriptions > 0)
+        else if (ev < 0 && self->subscriptions > 0)
             self->subscriptions--;
-        zmq_msg_close(&m);
         if (!was && sh_upstream_ready(self)) {
             self->stats.connects++;
             nd_info("central hub at %s is listening", self->endpoint);

@@ -19,6 +19,7 @@
 #include <zmq.h>
 
 #include "netdumplings/log.h"
+#include "netdumplings/wire.h"
 
 struct sn_pub {
     void *ctx;
@@ -106,20 +107,14 @@ bool sn_pub_ready(const sn_pub_t *self)
 void sn_pub_events(sn_pub_t *self)
 {
     for (;;) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, self->sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&m);
+        int ev = nd_wire_xpub_event(self->sock);
+        if (ev == ND_WIRE_NONE)
             return;
-        }
-        const unsigned char *data = zmq_msg_data(&m);
-        size_t len = zmq_msg_size(&m);
         bool was = sn_pub_ready(self);
-        if (len >= 1 && data[0] == 1)
+        if (ev > 0)
             self->subscriptions++;
-        else if (len >= 1 && data[0] == 0 && self->subscriptions > 0)
+        else if (ev < 0 && self->subscriptions > 0)
             self->subscriptions--;
-        zmq_msg_close(&m);
         if (!was && sn_pub_ready(self)) {
             nd_info("hub at %s is listening", self->endpoint);
             self->said_waiting = false;
