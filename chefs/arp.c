@@ -49,11 +49,9 @@ static const char *s_reply(s_state_t *self, const uint8_t spa[4], const uint8_t 
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
     long max;
-    const char *opt = nd_chef_opt(opts, "max_hosts", S_DEFAULT_MAX_HOSTS);
-    if (nd_parse_long(opt, 1, 10000000, &max) < 0) {
-        snprintf(err, errlen, "max_hosts must be a number from 1 to 10000000, not '%s'", opt);
+    if (nd_chef_opt_long(opts, "max_hosts", S_DEFAULT_MAX_HOSTS, 1, 10000000, &max, err, errlen) <
+        0)
         return -1;
-    }
     s_state_t *self = calloc(1, sizeof *self);
     if (self)
         self->hosts = nd_lru_new((size_t)max, sizeof(s_host_t));

@@ -88,11 +88,9 @@ static const char *s_presentable(const char *name, char *buf, size_t len)
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
     long max;
-    const char *opt = nd_chef_opt(opts, "max_names", S_DEFAULT_MAX_NAMES);
-    if (nd_parse_long(opt, 1, 10000000, &max) < 0) {
-        snprintf(err, errlen, "max_names must be a number from 1 to 10000000, not '%s'", opt);
+    if (nd_chef_opt_long(opts, "max_names", S_DEFAULT_MAX_NAMES, 1, 10000000, &max, err, errlen) <
+        0)
         return -1;
-    }
     s_state_t *self = calloc(1, sizeof *self);
     if (self)
         self->names = nd_lru_new((size_t)max, sizeof(s_seen_t));

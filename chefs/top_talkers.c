@@ -183,16 +183,9 @@ static nd_ip_t s_clean(const nd_ip_t *ip)
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
     long n, max;
-    const char *opt = nd_chef_opt(opts, "n", S_DEFAULT_N);
-    if (nd_parse_long(opt, 1, 1000, &n) < 0) {
-        snprintf(err, errlen, "n must be a number from 1 to 1000, not '%s'", opt);
+    if (nd_chef_opt_long(opts, "n", S_DEFAULT_N, 1, 1000, &n, err, errlen) < 0 ||
+        nd_chef_opt_long(opts, "max_hosts", S_DEFAULT_MAX, 1, 1000000, &max, err, errlen) < 0)
         return -1;
-    }
-    opt = nd_chef_opt(opts, "max_hosts", S_DEFAULT_MAX);
-    if (nd_parse_long(opt, 1, 1000000, &max) < 0) {
-        snprintf(err, errlen, "max_hosts must be a number from 1 to 1000000, not '%s'", opt);
-        return -1;
-    }
     s_state_t *self = calloc(1, sizeof *self);
     if (!self || s_table_init(&self->hosts, (size_t)max) < 0 ||
         s_table_init(&self->convs, (size_t)max) < 0) {

@@ -87,6 +87,16 @@ const char *nd_chef_opt(const nd_chef_opts_t *opts, const char *key, const char 
     return fallback;
 }
 
+int nd_chef_opt_long(const nd_chef_opts_t *opts, const char *key, const char *fallback, long min,
+                     long max, long *out, char *err, size_t errlen)
+{
+    const char *v = nd_chef_opt(opts, key, fallback);
+    if (nd_parse_long(v, min, max, out) == 0)
+        return 0;
+    s_err(err, errlen, "%s must be a number from %ld to %ld, not '%s'", key, min, max, v ? v : "");
+    return -1;
+}
+
 nd_kitchen_t *nd_kitchen_new(const char *name, nd_serve_fn *serve, void *arg, char *err,
                              size_t errlen)
 {

@@ -32,6 +32,11 @@ typedef struct nd_cook nd_cook_t;
 typedef struct nd_chef_opts nd_chef_opts_t;
 /* The value of `key`, or `fallback` when not given. */
 const char *nd_chef_opt(const nd_chef_opts_t *opts, const char *key, const char *fallback);
+/* A whole-number option in [min, max] (`fallback` when not given) into *out.
+ * Returns 0, or -1 with "KEY must be a number from MIN to MAX, not 'V'" in err
+ * (for create() to return). */
+int nd_chef_opt_long(const nd_chef_opts_t *opts, const char *key, const char *fallback, long min,
+                     long max, long *out, char *err, size_t errlen);
 
 typedef struct nd_chef_def {
     uint32_t abi;        /* ND_CHEF_ABI */
