@@ -395,6 +395,7 @@ static void s_pace(sn_t *sn, double ts)
         if (left > 0.1)
             left = 0.1; /* wake up now and then to see a signal */
         if (sn->pub) {
+            sn_pub_flush(sn->pub); /* nothing waits in a batch while we sleep */
             /* Wait on the hub socket, so that news of the hub going away is
              * read while it happens, not at the next dumpling. */
             zmq_pollitem_t item = {sn_pub_socket(sn->pub), 0, ZMQ_POLLIN, 0};
@@ -434,7 +435,13 @@ static int s_run_offline(sn_t *sn)
             }
         }
         s_handle_packet(sn, h, bytes);
-        sn_heartbeat_tick(sn->hb);
+        /* Both read the clock: not for every packet of a file read at full
+         * speed (64 take some 30 us). */
+        if ((sn->dstats.packets & 63) == 0 || sn->realtime) {
+            if (sn->pub)
+                sn_pub_tick(sn->pub);
+            sn_heartbeat_tick(sn->hb);
+        }
     }
     if (s_stop)
         return 0;
@@ -446,6 +453,8 @@ static int s_run_offline(sn_t *sn)
     }
     /* End of file: the last interval, at the last packet's time. */
     nd_kitchen_poke(sn->kitchen, sn->have_packet ? sn->last_ts : nd_now());
+    if (sn->pub)
+        sn_pub_flush(sn->pub);
     return 0;
 }
 
@@ -478,8 +487,10 @@ static int s_run_live(sn_t *sn)
             n++;
         else
             items[0] = items[1];
-        if (sn->pub)
+        if (sn->pub) {
+            sn_pub_flush(sn->pub); /* what the last packets made leaves now */
             items[n++] = (zmq_pollitem_t){sn_pub_socket(sn->pub), 0, ZMQ_POLLIN, 0};
+        }
         if (zmq_poll(items, n, wait_ms) < 0 && errno != EINTR) {
             nd_error("zmq_poll: %s", zmq_strerror(errno));
             return -1;
@@ -506,6 +517,8 @@ static int s_run_live(sn_t *sn)
                 sn->next_poke = nd_monotonic() + sn->poke_interval;
         }
     }
+    if (sn->pub)
+        sn_pub_flush(sn->pub);
     return 0;
 }
 

@@ -7,7 +7,17 @@
  * kitchen knows exactly when the hub listens, and, with ZMQ_XPUB_VERBOSER, the
  * "\x00" unsubscription ZeroMQ makes up when the hub goes away. To the hub's
  * XSUB it is an ordinary publisher. With ZMQ_XPUB_NODROP a full queue returns
- * EAGAIN instead of dropping silently. */
+ * EAGAIN instead of dropping silently.
+ *
+ * Dumplings leave in batches. Handing libzmq one message at a time, slower
+ * than its I/O thread drains them, wakes that thread for every message and
+ * gives each its own TCP write, and the hub and every eater behind it then
+ * wake per message too. So sn_pub_serve only queues a dumpling here, and
+ * sn_pub_flush hands the batch over in one go: when it is full, when the
+ * oldest is SN_BATCH_AGE old, and whenever the kitchen is about to wait
+ * (sn_pub_flush is called before every poll and sleep, and before each
+ * heartbeat, so the hub never sees a heartbeat ahead of its dumplings). The
+ * copy into the batch is the copy zmq_send would make anyway. */
 #include "publish.h"
 
 #include "netdumplings/curve.h"
@@ -21,6 +31,12 @@
 #include "netdumplings/log.h"
 #include "netdumplings/wire.h"
 
+/* Dumplings handed to libzmq at once: about one TCP write's worth (libzmq
+ * writes 8 KiB at a time) of typical dumplings. */
+#define SN_BATCH 64
+/* The longest a dumpling waits in a batch while packets keep coming. */
+#define SN_BATCH_AGE 0.001
+
 struct sn_pub {
     void *ctx;
     void *sock;
@@ -31,7 +47,10 @@ struct sn_pub {
     bool said_waiting;
     bool said_dropping;
     uint64_t sent, failed;
-    double events_at; /* monotonic time subscription news was last read */
+    double events_at;             /* monotonic time subscription news was last read */
+    zmq_msg_t batch[SN_BATCH][2]; /* topic, body */
+    int batched;
+    double batch_at; /* monotonic time the oldest in the batch was queued */
 };
 
 sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *stop, char *err,
@@ -76,11 +95,25 @@ sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *sto
     return self;
 }
 
+/* Forgets the batch from index `from` on, counting it as failed. */
+static void s_batch_drop(sn_pub_t *self, int from)
+{
+    for (int i = from; i < self->batched; i++) {
+        zmq_msg_close(&self->batch[i][0]);
+        zmq_msg_close(&self->batch[i][1]);
+        self->failed++;
+    }
+    self->batched = 0;
+}
+
 void sn_pub_destroy(sn_pub_t **self_p, double linger)
 {
     if (!self_p || !*self_p)
         return;
     sn_pub_t *self = *self_p;
+    if (self->sock && linger > 0)
+        sn_pub_flush(self);
+    s_batch_drop(self, 0);
     if (self->sock) {
         int ms = linger > 0 ? (int)(linger * 1000) : 0;
         zmq_setsockopt(self->sock, ZMQ_LINGER, &ms, sizeof ms);
@@ -180,18 +213,76 @@ void sn_pub_say_waiting(sn_pub_t *self)
     self->said_dropping = true;
 }
 
+/* Hands batch[i] to libzmq. Returns 0 (the messages are libzmq's now), or -1
+ * with errno (EAGAIN: the queue is full). */
+static int s_send_batched(sn_pub_t *self, int i)
+{
+    if (zmq_msg_send(&self->batch[i][0], self->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    /* Once the first frame is accepted the rest of the message goes too
+     * (the high-water mark counts whole messages). */
+    if (zmq_msg_send(&self->batch[i][1], self->sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&self->batch[i][1]);
+        zmq_msg_init(&self->batch[i][1]); /* for s_batch_drop's close */
+        zmq_msg_init(&self->batch[i][0]);
+        return -1;
+    }
+    return 0;
+}
+
+int sn_pub_flush(sn_pub_t *self)
+{
+    if (self->batched == 0)
+        return 0;
+    /* Reading subscription news costs a system call (libzmq polls its command
+     * pipe): do it at most every 2 ms, not per batch. */
+    double now = nd_monotonic();
+    if (now - self->events_at >= 0.002) {
+        self->events_at = now;
+        sn_pub_events(self);
+    }
+    int i = 0;
+    while (i < self->batched) {
+        if (!sn_pub_ready(self)) {
+            /* An XPUB without a subscriber drops silently: don't send. */
+            if (!self->hold) {
+                sn_pub_say_waiting(self);
+                break;
+            }
+            if (!sn_pub_wait_ready(self, -1))
+                break;
+        }
+        if (s_send_batched(self, i) == 0) {
+            self->sent++;
+            i++;
+            continue;
+        }
+        if (errno != EAGAIN || !self->hold || (self->stop && *self->stop))
+            break;
+        /* Queue full: give the I/O thread a moment (an XPUB always reports
+         * POLLOUT, so polling for room would spin), reading subscription news. */
+        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 5) < 0 && errno != EINTR)
+            break;
+        sn_pub_events(self);
+    }
+    int rc = i < self->batched ? -1 : 0;
+    s_batch_drop(self, i); /* what is left could not go: counted as failed */
+    return rc;
+}
+
+void sn_pub_tick(sn_pub_t *self)
+{
+    if (self->batched > 0 && nd_monotonic() - self->batch_at >= SN_BATCH_AGE)
+        sn_pub_flush(self);
+}
+
 int sn_pub_serve(void *arg, const char *topic, size_t topic_len, const uint8_t *body,
                  size_t body_len)
 {
     sn_pub_t *self = arg;
-    /* Reading subscription news costs a system call (libzmq polls its command
-     * pipe): do it at most every 2 ms, not per dumpling. */
-    double now = nd_monotonic();
-    if (now - self->events_at >= 0.002 || !sn_pub_ready(self)) {
-        self->events_at = now;
+    if (!sn_pub_ready(self)) {
         sn_pub_events(self);
-    }
-    for (;;) {
         if (!sn_pub_ready(self)) {
             if (!self->hold) {
                 sn_pub_say_waiting(self);
@@ -203,28 +294,30 @@ int sn_pub_serve(void *arg, const char *topic, size_t topic_len, const uint8_t *
                 return -1;
             }
         }
-        if (s_send(self, topic, topic_len, body, body_len) == 0) {
-            self->sent++;
-            return 0;
-        }
-        if (errno != EAGAIN || !self->hold || (self->stop && *self->stop)) {
-            self->failed++;
-            return -1;
-        }
-        /* Queue full: give the I/O thread a moment (an XPUB always reports
-         * POLLOUT, so polling for room would spin), reading subscription news. */
-        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, 5) < 0 && errno != EINTR) {
-            self->failed++;
-            return -1;
-        }
-        sn_pub_events(self);
     }
+    zmq_msg_t *m = self->batch[self->batched];
+    if (zmq_msg_init_size(&m[0], topic_len) != 0) {
+        self->failed++;
+        return -1;
+    }
+    if (zmq_msg_init_size(&m[1], body_len) != 0) {
+        zmq_msg_close(&m[0]);
+        self->failed++;
+        return -1;
+    }
+    memcpy(zmq_msg_data(&m[0]), topic, topic_len);
+    memcpy(zmq_msg_data(&m[1]), body, body_len);
+    if (self->batched++ == 0)
+        self->batch_at = nd_monotonic();
+    if (self->batched == SN_BATCH)
+        return sn_pub_flush(self);
+    return 0;
 }
 
 int sn_pub_send_control(sn_pub_t *self, const char *topic, size_t topic_len, const uint8_t *body,
                         size_t body_len)
 {
+    sn_pub_flush(self); /* the dumplings it counts go first */
     if (!sn_pub_ready(self)) {
         errno = EAGAIN;
         return -1;

@@ -1,6 +1,6 @@
 /* publish.h: nd-snifty's connection to the hub: a ZeroMQ XPUB socket that
  * connects to the hub's XSUB, sends every dumpling as two frames (topic, body)
- * and knows whether the hub is listening. */
+ * and knows whether the hub is listening. Dumplings leave in batches. */
 #ifndef SN_PUBLISH_H
 #define SN_PUBLISH_H
 
@@ -35,9 +35,17 @@ bool sn_pub_wait_ready(sn_pub_t *self, double timeout);
 /* Live capture: says, once per absence, that the hub is not there. */
 void sn_pub_say_waiting(sn_pub_t *self);
 
-/* An nd_serve_fn: `arg` is the sn_pub_t. */
+/* An nd_serve_fn: `arg` is the sn_pub_t. Queues the dumpling in a batch,
+ * which leaves when it is full or a millisecond old (see sn_pub_flush). */
 int sn_pub_serve(void *arg, const char *topic, size_t topic_len, const uint8_t *body,
                  size_t body_len);
+/* Hands the batch to libzmq now: call before waiting for anything (a packet,
+ * the clock). With `hold`, waits for room or the hub. Returns 0, or -1 if some
+ * could not go (counted as failed). */
+int sn_pub_flush(sn_pub_t *self);
+/* Flushes the batch if its oldest dumpling is a millisecond old: call per
+ * packet where packets come without a wait in between (reading a file). */
+void sn_pub_tick(sn_pub_t *self);
 
 /* Sends a control message (a heartbeat) if the hub listens, never waiting and
  * not counted with the dumplings. Returns 0, or -1 with errno (EAGAIN: not
