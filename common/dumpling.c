@@ -1,6 +1,8 @@
 /* dumpling.c: the dumpling body on the wire (dumpling.h, docs/protocol.md):
- * writing it with the payload builder, decoding and validating it with
- * msgpack-c, and turning it into JSON with jansson. */
+ * writing it with the payload builder; validating it in one pass over the
+ * bytes, which also builds msgpack-c's objects when the caller wants them
+ * (nd_dumpling_decode) and builds nothing when it does not (nd_dumpling_scan);
+ * and turning it into JSON with jansson. */
 #include "netdumplings/dumpling.h"
 
 #include <inttypes.h>
@@ -110,148 +112,53 @@ static int s_err(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static bool s_str_is(const msgpack_object *o, const char *s)
-{
-    size_t n = strlen(s);
-    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
-           memcmp(o->via.str.ptr, s, n) == 0;
-}
+/* A container inside this many others is refused: msgpack-c's unpacker
+ * (its stack, MSGPACK_EMBED_STACK_SIZE) refuses it, and the scan accepts
+ * exactly what the unpacker accepts. */
+#define S_MAX_OUTER ND_DUMPLING_MAX_DEPTH
 
-/* Checks that `o` converts to JSON: string or integer keys, UTF-8 strings, no
- * bin or ext, at most ND_DUMPLING_MAX_DEPTH containers deep. `depth` is the
- * number of containers around `o`. */
-static int s_check(const msgpack_object *o, int depth, char *err, size_t errlen)
+/* A msgpack token as the scanner sees it. msgpack-c's classes are kept:
+ * a signed integer that is not negative counts as unsigned, like
+ * MSGPACK_OBJECT_POSITIVE_INTEGER. */
+typedef enum {
+    S_NIL,
+    S_BOOL,
+    S_UINT,
+    S_INT,
+    S_FLOAT,
+    S_STR,
+    S_BIN,
+    S_EXT,
+    S_ARRAY,
+    S_MAP
+} s_kind_t;
+
+typedef struct {
+    s_kind_t kind;
+    uint64_t n;        /* bytes of a str/bin/ext, elements of an array, pairs of a map */
+    const uint8_t *at; /* a str's bytes */
+    uint64_t u;        /* S_UINT */
+    int64_t i;         /* S_INT */
+    double f;          /* S_FLOAT, and any number as a double */
+    bool f32;          /* S_FLOAT: a float 32 */
+    bool b;            /* S_BOOL */
+} s_tok_t;
+
+typedef struct {
+    const uint8_t *p, *end;
+    const char *why;   /* the first refusal */
+    const char *where; /* "payload: " while in the payload, for the refusal */
+    const char *why_where;
+    msgpack_zone *zone; /* build msgpack objects here (NULL: only check) */
+} s_scan_t;
+
+static int s_refuse(s_scan_t *s, const char *why)
 {
-    switch (o->type) {
-    case MSGPACK_OBJECT_NIL:
-    case MSGPACK_OBJECT_BOOLEAN:
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        return 0;
-    case MSGPACK_OBJECT_STR:
-        if (!nd_utf8_valid(o->via.str.ptr, o->via.str.size))
-            return s_err(err, errlen, "string is not valid UTF-8");
-        return 0;
-    case MSGPACK_OBJECT_ARRAY:
-        if (depth + 1 > ND_DUMPLING_MAX_DEPTH)
-            return s_err(err, errlen, "nested too deeply");
-        for (uint32_t i = 0; i < o->via.array.size; i++)
-            if (s_check(&o->via.array.ptr[i], depth + 1, err, errlen) < 0)
-                return -1;
-        return 0;
-    case MSGPACK_OBJECT_MAP:
-        if (depth + 1 > ND_DUMPLING_MAX_DEPTH)
-            return s_err(err, errlen, "nested too deeply");
-        for (uint32_t i = 0; i < o->via.map.size; i++) {
-            const msgpack_object *k = &o->via.map.ptr[i].key;
-            if (k->type == MSGPACK_OBJECT_STR) {
-                if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
-                    return s_err(err, errlen, "map key is not valid UTF-8");
-            } else if (k->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
-                       k->type != MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-                return s_err(err, errlen, "map key is neither a string nor an integer");
-            }
-            if (s_check(&o->via.map.ptr[i].val, depth + 1, err, errlen) < 0)
-                return -1;
-        }
-        return 0;
-    case MSGPACK_OBJECT_BIN:
-        return s_err(err, errlen, "binary data (bin) has no JSON form");
-    case MSGPACK_OBJECT_EXT:
-    default:
-        return s_err(err, errlen, "extension type (ext) has no JSON form");
+    if (!s->why) {
+        s->why = why;
+        s->why_where = s->where;
     }
-}
-
-/* Copies a string object that must be a valid name into `out`. */
-static int s_name(const msgpack_object *o, const char *what, char out[ND_NAME_MAX + 1], char *err,
-                  size_t errlen)
-{
-    if (o->type != MSGPACK_OBJECT_STR)
-        return s_err(err, errlen, "metadata %s is not a string", what);
-    if (!nd_name_validn(o->via.str.ptr, o->via.str.size))
-        return s_err(err, errlen, "metadata %s is not a valid name", what);
-    memcpy(out, o->via.str.ptr, o->via.str.size);
-    out[o->via.str.size] = '\0';
-    return 0;
-}
-
-static int s_metadata(nd_dumpling_t *d, const msgpack_object *m, char *err, size_t errlen)
-{
-    if (m->type != MSGPACK_OBJECT_MAP)
-        return s_err(err, errlen, "metadata is not a map");
-    bool has_chef = false, has_kitchen = false, has_driver = false, has_time = false;
-    for (uint32_t i = 0; i < m->via.map.size; i++) {
-        const msgpack_object *k = &m->via.map.ptr[i].key;
-        const msgpack_object *v = &m->via.map.ptr[i].val;
-        if (k->type != MSGPACK_OBJECT_STR)
-            return s_err(err, errlen, "metadata key is not a string");
-        bool *seen = NULL;
-        if (s_str_is(k, "chef")) {
-            seen = &has_chef;
-            if (*seen)
-                return s_err(err, errlen, "metadata has chef twice");
-            if (s_name(v, "chef", d->chef, err, errlen) < 0)
-                return -1;
-        } else if (s_str_is(k, "kitchen")) {
-            seen = &has_kitchen;
-            if (*seen)
-                return s_err(err, errlen, "metadata has kitchen twice");
-            if (s_name(v, "kitchen", d->kitchen, err, errlen) < 0)
-                return -1;
-        } else if (s_str_is(k, "driver")) {
-            seen = &has_driver;
-            if (*seen)
-                return s_err(err, errlen, "metadata has driver twice");
-            if (s_str_is(v, "packet"))
-                d->driver = ND_DRIVER_PACKET;
-            else if (s_str_is(v, "interval"))
-                d->driver = ND_DRIVER_INTERVAL;
-            else
-                return s_err(err, errlen, "metadata driver is not \"packet\" or \"interval\"");
-        } else if (s_str_is(k, "creation_time")) {
-            seen = &has_time;
-            if (*seen)
-                return s_err(err, errlen, "metadata has creation_time twice");
-            if (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64)
-                d->creation_time = v->via.f64;
-            else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-                d->creation_time = (double)v->via.u64;
-            else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-                d->creation_time = (double)v->via.i64;
-            else
-                return s_err(err, errlen, "metadata creation_time is not a number");
-            if (!isfinite(d->creation_time))
-                return s_err(err, errlen, "metadata creation_time is not finite");
-        } else if (s_str_is(k, "sequence")) {
-            if (d->has_sequence)
-                return s_err(err, errlen, "metadata has sequence twice");
-            if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                return s_err(err, errlen, "metadata sequence is not an unsigned integer");
-            d->has_sequence = true;
-            d->sequence = v->via.u64;
-        } else {
-            /* An extension: any key is fine as long as it becomes JSON. */
-            if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
-                return s_err(err, errlen, "metadata key is not valid UTF-8");
-            char why[128] = "";
-            if (s_check(v, 1, why, sizeof why) < 0)
-                return s_err(err, errlen, "metadata: %s", why);
-        }
-        if (seen)
-            *seen = true;
-    }
-    if (!has_chef)
-        return s_err(err, errlen, "metadata has no chef");
-    if (!has_kitchen)
-        return s_err(err, errlen, "metadata has no kitchen");
-    if (!has_driver)
-        return s_err(err, errlen, "metadata has no driver");
-    if (!has_time)
-        return s_err(err, errlen, "metadata has no creation_time");
-    return 0;
+    return -1;
 }
 
 static uint64_t s_be(const uint8_t *p, int n)
@@ -262,123 +169,422 @@ static uint64_t s_be(const uint8_t *p, int n)
     return v;
 }
 
-/* Walks the msgpack tokens of one value without building anything, so that
- * msgpack-c never sees a header that claims more elements than the body has
- * bytes: its unpacker allocates room for a container's declared count up front,
- * and a 5-byte hostile body claiming 4 billion elements would otherwise cost
- * gigabytes. Every element takes at least one byte, so the elements still owed
- * can never exceed the bytes left. Sets *end to where the value ends. */
+/* Reads one token: the whole of a scalar or string, the header of a
+ * container. A container may not declare more elements than there are bytes
+ * left (each takes one at least), so that nothing downstream — msgpack-c's
+ * unpacker allocates a container's declared count up front — is asked for
+ * gigabytes by a 5-byte body. */
+static int s_token(s_scan_t *s, s_tok_t *t)
+{
+    if (s->p >= s->end)
+        return s_refuse(s, "truncated body");
+    const uint8_t *p = s->p;
+    size_t left = (size_t)(s->end - p);
+    uint8_t c = *p;
+    size_t size = 1; /* header bytes, and scalar data */
+    int w = 0;       /* width of a length after the type byte */
+    if (c <= 0x7f) {
+        t->kind = S_UINT;
+        t->u = c;
+        t->f = c;
+    } else if (c >= 0xe0) {
+        t->kind = S_INT;
+        t->i = (int8_t)c;
+        t->f = (double)t->i;
+    } else if (c <= 0x8f) {
+        t->kind = S_MAP;
+        t->n = c & 0x0f;
+    } else if (c <= 0x9f) {
+        t->kind = S_ARRAY;
+        t->n = c & 0x0f;
+    } else if (c <= 0xbf) {
+        t->kind = S_STR;
+        t->n = c & 0x1f;
+    } else {
+        switch (c) {
+        case 0xc0:
+            t->kind = S_NIL;
+            break;
+        case 0xc2:
+        case 0xc3:
+            t->kind = S_BOOL;
+            t->b = c == 0xc3;
+            break;
+        case 0xc4: /* bin 8/16/32 */
+        case 0xc5:
+        case 0xc6:
+            t->kind = S_BIN;
+            w = 1 << (c - 0xc4);
+            break;
+        case 0xc7: /* ext 8/16/32: length, type byte, data */
+        case 0xc8:
+        case 0xc9:
+            t->kind = S_EXT;
+            w = 1 << (c - 0xc7);
+            break;
+        case 0xca:
+        case 0xcb: {
+            size = c == 0xca ? 5 : 9;
+            if (left < size)
+                return s_refuse(s, "truncated body");
+            uint64_t bits = s_be(p + 1, (int)size - 1);
+            t->kind = S_FLOAT;
+            t->f32 = c == 0xca;
+            if (c == 0xca) {
+                uint32_t b32 = (uint32_t)bits;
+                float f;
+                memcpy(&f, &b32, 4);
+                t->f = f;
+            } else {
+                memcpy(&t->f, &bits, 8);
+            }
+            break;
+        }
+        case 0xcc: /* uint 8/16/32/64 */
+        case 0xcd:
+        case 0xce:
+        case 0xcf:
+            size = 1 + ((size_t)1 << (c - 0xcc));
+            if (left < size)
+                return s_refuse(s, "truncated body");
+            t->kind = S_UINT;
+            t->u = s_be(p + 1, (int)size - 1);
+            t->f = (double)t->u;
+            break;
+        case 0xd0: /* int 8/16/32/64 */
+        case 0xd1:
+        case 0xd2:
+        case 0xd3: {
+            int n = 1 << (c - 0xd0);
+            size = 1 + (size_t)n;
+            if (left < size)
+                return s_refuse(s, "truncated body");
+            uint64_t raw = s_be(p + 1, n);
+            int64_t v;
+            if (n == 8)
+                memcpy(&v, &raw, 8);
+            else if (raw >> (8 * n - 1))
+                v = (int64_t)(raw | ~((UINT64_C(1) << (8 * n)) - 1));
+            else
+                v = (int64_t)raw;
+            if (v >= 0) {
+                t->kind = S_UINT;
+                t->u = (uint64_t)v;
+            } else {
+                t->kind = S_INT;
+                t->i = v;
+            }
+            t->f = (double)v;
+            break;
+        }
+        case 0xd4: /* fixext 1/2/4/8/16 */
+        case 0xd5:
+        case 0xd6:
+        case 0xd7:
+        case 0xd8:
+            t->kind = S_EXT;
+            size = 2 + ((size_t)1 << (c - 0xd4));
+            break;
+        case 0xd9: /* str 8/16/32 */
+        case 0xda:
+        case 0xdb:
+            t->kind = S_STR;
+            w = 1 << (c - 0xd9);
+            break;
+        case 0xdc: /* array 16/32 */
+        case 0xdd:
+            t->kind = S_ARRAY;
+            w = c == 0xdc ? 2 : 4;
+            break;
+        case 0xde: /* map 16/32 */
+        case 0xdf:
+            t->kind = S_MAP;
+            w = c == 0xde ? 2 : 4;
+            break;
+        default: /* 0xc1 */
+            return s_refuse(s, "not msgpack");
+        }
+    }
+    if (w) {
+        if (left < (size_t)1 + (size_t)w)
+            return s_refuse(s, "truncated body");
+        size = 1 + (size_t)w;
+        uint64_t n = s_be(p + 1, w);
+        if (t->kind == S_ARRAY || t->kind == S_MAP)
+            t->n = n;
+        else
+            size += n + (t->kind == S_EXT); /* ext: the type byte */
+        if (t->kind == S_STR) {
+            t->at = p + 1 + w;
+            t->n = n;
+        }
+    } else if (t->kind == S_STR) {
+        size += t->n;
+        t->at = p + 1;
+    }
+    if (size > left)
+        return s_refuse(s, "truncated body");
+    s->p = p + size;
+    if (t->kind == S_ARRAY || t->kind == S_MAP) {
+        uint64_t owed = t->kind == S_MAP ? 2 * t->n : t->n;
+        if (owed > (size_t)(s->end - s->p))
+            return s_refuse(s, "truncated body (more elements declared than bytes left)");
+    }
+    return 0;
+}
+
+/* Fills `o` (if not NULL) from a scalar or string token, as msgpack-c would. */
+static void s_object(const s_tok_t *t, msgpack_object *o)
+{
+    if (!o)
+        return;
+    switch (t->kind) {
+    case S_BOOL:
+        o->type = MSGPACK_OBJECT_BOOLEAN;
+        o->via.boolean = t->b;
+        break;
+    case S_UINT:
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = t->u;
+        break;
+    case S_INT:
+        o->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        o->via.i64 = t->i;
+        break;
+    case S_FLOAT:
+        o->type = t->f32 ? MSGPACK_OBJECT_FLOAT32 : MSGPACK_OBJECT_FLOAT64;
+        o->via.f64 = t->f;
+        break;
+    case S_STR:
+        o->type = MSGPACK_OBJECT_STR;
+        o->via.str.size = (uint32_t)t->n;
+        o->via.str.ptr = (const char *)t->at;
+        break;
+    default: /* nil; the rest are refused before they are kept */
+        o->type = MSGPACK_OBJECT_NIL;
+        break;
+    }
+}
+
+/* Starts container object `o` (if not NULL) of t->n elements: room for them
+ * from the zone. Returns the elements (NULL when there are none or nothing is
+ * built), or sets the refusal and returns NULL with *failed. */
+static void *s_container(s_scan_t *s, const s_tok_t *t, msgpack_object *o, bool *failed)
+{
+    *failed = false;
+    if (!o)
+        return NULL;
+    bool map = t->kind == S_MAP;
+    void *kids = NULL;
+    /* n is at most the bytes left in the body (s_token), so this is bounded. */
+    if (t->n > 0 &&
+        !(kids = msgpack_zone_malloc(s->zone, (size_t)t->n * (map ? sizeof(msgpack_object_kv)
+                                                                  : sizeof(msgpack_object))))) {
+        *failed = true;
+        s_refuse(s, "out of memory");
+        return NULL;
+    }
+    if (map) {
+        o->type = MSGPACK_OBJECT_MAP;
+        o->via.map.size = (uint32_t)t->n;
+        o->via.map.ptr = kids;
+    } else {
+        o->type = MSGPACK_OBJECT_ARRAY;
+        o->via.array.size = (uint32_t)t->n;
+        o->via.array.ptr = kids;
+    }
+    return kids;
+}
+
+static bool s_tok_is(const s_tok_t *t, const char *lit, size_t n)
+{
+    return t->kind == S_STR && t->n == n && memcmp(t->at, lit, n) == 0;
+}
+#define S_TOK_IS(t, lit) s_tok_is((t), lit, sizeof lit - 1)
+
+/* Checks the value that starts at s->p and moves past it: it must convert to
+ * JSON (string or integer keys, UTF-8 strings, no bin or ext). `outer` is the
+ * number of containers around it in the body. Builds it into `o` unless NULL. */
+static int s_value(s_scan_t *s, int outer, msgpack_object *o)
+{
+    s_tok_t t;
+    if (s_token(s, &t) < 0)
+        return -1;
+    bool failed;
+    switch (t.kind) {
+    case S_STR:
+        if (!nd_utf8_valid(t.at, t.n))
+            return s_refuse(s, "string is not valid UTF-8");
+        break;
+    case S_BIN:
+        return s_refuse(s, "binary data (bin) has no JSON form");
+    case S_EXT:
+        return s_refuse(s, "extension type (ext) has no JSON form");
+    case S_ARRAY: {
+        if (outer >= S_MAX_OUTER)
+            return s_refuse(s, "nested too deeply");
+        msgpack_object *kids = s_container(s, &t, o, &failed);
+        if (failed)
+            return -1;
+        for (uint64_t i = 0; i < t.n; i++)
+            if (s_value(s, outer + 1, kids ? &kids[i] : NULL) < 0)
+                return -1;
+        return 0;
+    }
+    case S_MAP: {
+        if (outer >= S_MAX_OUTER)
+            return s_refuse(s, "nested too deeply");
+        msgpack_object_kv *kv = s_container(s, &t, o, &failed);
+        if (failed)
+            return -1;
+        for (uint64_t i = 0; i < t.n; i++) {
+            s_tok_t k;
+            if (s_token(s, &k) < 0)
+                return -1;
+            if (k.kind == S_STR) {
+                if (!nd_utf8_valid(k.at, k.n))
+                    return s_refuse(s, "map key is not valid UTF-8");
+            } else if (k.kind != S_UINT && k.kind != S_INT) {
+                return s_refuse(s, "map key is neither a string nor an integer");
+            }
+            s_object(&k, kv ? &kv[i].key : NULL);
+            if (s_value(s, outer + 1, kv ? &kv[i].val : NULL) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    default:
+        break;
+    }
+    s_object(&t, o);
+    return 0;
+}
+
+/* Walks one value's tokens without looking at them, only counting the
+ * elements still owed. Sets *end to where the value ends. */
 static const char *s_prescan(const uint8_t *b, size_t len, size_t *end)
 {
+    s_scan_t s = {.p = b, .end = b + len};
     uint64_t owed = 1;
-    size_t pos = 0;
     while (owed > 0) {
-        if (pos >= len)
-            return "truncated body";
-        uint8_t c = b[pos];
-        size_t left = len - pos;
-        uint64_t size;     /* bytes of this token, header included */
-        uint64_t kids = 0; /* elements it opens */
-        int w = 0;         /* width of a big-endian length after the type byte */
-        if (c <= 0x7f || c >= 0xe0 || (c >= 0xc0 && c <= 0xc3 && c != 0xc1)) {
-            size = 1;
-        } else if (c >= 0x80 && c <= 0x8f) {
-            size = 1;
-            kids = 2u * (c & 0x0f);
-        } else if (c >= 0x90 && c <= 0x9f) {
-            size = 1;
-            kids = c & 0x0f;
-        } else if (c >= 0xa0 && c <= 0xbf) {
-            size = 1u + (c & 0x1f);
-        } else {
-            switch (c) {
-            case 0xc4: /* bin 8/16/32 */
-            case 0xd9: /* str 8/16/32 */
-                w = 1;
-                break;
-            case 0xc5:
-            case 0xda:
-                w = 2;
-                break;
-            case 0xc6:
-            case 0xdb:
-                w = 4;
-                break;
-            case 0xc7: /* ext 8/16/32: length, then a type byte */
-                w = 1;
-                break;
-            case 0xc8:
-                w = 2;
-                break;
-            case 0xc9:
-                w = 4;
-                break;
-            case 0xcc:
-            case 0xd0:
-                size = 2;
-                break;
-            case 0xcd:
-            case 0xd1:
-                size = 3;
-                break;
-            case 0xca:
-            case 0xce:
-            case 0xd2:
-                size = 5;
-                break;
-            case 0xcb:
-            case 0xcf:
-            case 0xd3:
-                size = 9;
-                break;
-            case 0xd4: /* fixext 1/2/4/8/16 */
-                size = 3;
-                break;
-            case 0xd5:
-                size = 4;
-                break;
-            case 0xd6:
-                size = 6;
-                break;
-            case 0xd7:
-                size = 10;
-                break;
-            case 0xd8:
-                size = 18;
-                break;
-            case 0xdc: /* array 16/32, map 16/32 */
-            case 0xde:
-                size = 3;
-                break;
-            case 0xdd:
-            case 0xdf:
-                size = 5;
-                break;
-            default: /* 0xc1 */
-                return "not msgpack";
-            }
-            if (w) {
-                if (left < (size_t)1 + w)
-                    return "truncated body";
-                size = 1u + w + s_be(b + pos + 1, w) + (c >= 0xc7 && c <= 0xc9);
-            } else if (c >= 0xdc && c <= 0xdf) {
-                if (left < size)
-                    return "truncated body";
-                kids = s_be(b + pos + 1, (int)size - 1) * (c >= 0xde ? 2u : 1u);
-            }
-        }
-        if (size > left)
-            return "truncated body";
-        pos += (size_t)size;
-        owed = owed - 1 + kids;
-        if (owed > len - pos)
-            return "truncated body (more elements declared than bytes left)";
+        s_tok_t t;
+        if (s_token(&s, &t) < 0)
+            return s.why;
+        owed = owed - 1 + (t.kind == S_MAP ? 2 * t.n : t.kind == S_ARRAY ? t.n : 0);
     }
-    *end = pos;
+    *end = (size_t)(s.p - b);
     return NULL;
 }
 
-int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen)
+/* A chef or kitchen name: a string that is a valid name, copied to `out`. */
+static int s_name(s_scan_t *s, const char *bad_type, const char *bad_name,
+                  char out[ND_NAME_MAX + 1], msgpack_object *o)
+{
+    s_tok_t v;
+    if (s_token(s, &v) < 0)
+        return -1;
+    if (v.kind != S_STR)
+        return s_refuse(s, bad_type);
+    if (!nd_name_validn((const char *)v.at, v.n))
+        return s_refuse(s, bad_name);
+    memcpy(out, v.at, v.n);
+    out[v.n] = '\0';
+    s_object(&v, o);
+    return 0;
+}
+
+/* The metadata map, at s->p, built into `o` unless NULL. */
+static int s_metadata(s_scan_t *s, nd_dumpling_t *d, msgpack_object *o)
+{
+    s_tok_t m;
+    if (s_token(s, &m) < 0)
+        return -1;
+    if (m.kind != S_MAP)
+        return s_refuse(s, "metadata is not a map");
+    bool failed;
+    msgpack_object_kv *kv = s_container(s, &m, o, &failed);
+    if (failed)
+        return -1;
+    bool has_chef = false, has_kitchen = false, has_driver = false, has_time = false;
+    for (uint64_t i = 0; i < m.n; i++) {
+        s_tok_t k, v;
+        if (s_token(s, &k) < 0)
+            return -1;
+        if (k.kind != S_STR)
+            return s_refuse(s, "metadata key is not a string");
+        s_object(&k, kv ? &kv[i].key : NULL);
+        msgpack_object *vo = kv ? &kv[i].val : NULL;
+        if (S_TOK_IS(&k, "chef")) {
+            if (has_chef)
+                return s_refuse(s, "metadata has chef twice");
+            has_chef = true;
+            if (s_name(s, "metadata chef is not a string", "metadata chef is not a valid name",
+                       d->chef, vo) < 0)
+                return -1;
+        } else if (S_TOK_IS(&k, "kitchen")) {
+            if (has_kitchen)
+                return s_refuse(s, "metadata has kitchen twice");
+            has_kitchen = true;
+            if (s_name(s, "metadata kitchen is not a string",
+                       "metadata kitchen is not a valid name", d->kitchen, vo) < 0)
+                return -1;
+        } else if (S_TOK_IS(&k, "driver")) {
+            if (has_driver)
+                return s_refuse(s, "metadata has driver twice");
+            has_driver = true;
+            if (s_token(s, &v) < 0)
+                return -1;
+            if (S_TOK_IS(&v, "packet"))
+                d->driver = ND_DRIVER_PACKET;
+            else if (S_TOK_IS(&v, "interval"))
+                d->driver = ND_DRIVER_INTERVAL;
+            else
+                return s_refuse(s, "metadata driver is not \"packet\" or \"interval\"");
+            s_object(&v, vo);
+        } else if (S_TOK_IS(&k, "creation_time")) {
+            if (has_time)
+                return s_refuse(s, "metadata has creation_time twice");
+            has_time = true;
+            if (s_token(s, &v) < 0)
+                return -1;
+            if (v.kind != S_FLOAT && v.kind != S_UINT && v.kind != S_INT)
+                return s_refuse(s, "metadata creation_time is not a number");
+            if (!isfinite(v.f))
+                return s_refuse(s, "metadata creation_time is not finite");
+            d->creation_time = v.f;
+            s_object(&v, vo);
+        } else if (S_TOK_IS(&k, "sequence")) {
+            if (d->has_sequence)
+                return s_refuse(s, "metadata has sequence twice");
+            if (s_token(s, &v) < 0)
+                return -1;
+            if (v.kind != S_UINT)
+                return s_refuse(s, "metadata sequence is not an unsigned integer");
+            d->has_sequence = true;
+            d->sequence = v.u;
+            s_object(&v, vo);
+        } else {
+            /* An extension: any key is fine as long as it becomes JSON. */
+            if (!nd_utf8_valid(k.at, k.n))
+                return s_refuse(s, "metadata key is not valid UTF-8");
+            s->where = "metadata: ";
+            if (s_value(s, 2, vo) < 0)
+                return -1;
+            s->where = NULL;
+        }
+    }
+    if (!has_chef)
+        return s_refuse(s, "metadata has no chef");
+    if (!has_kitchen)
+        return s_refuse(s, "metadata has no kitchen");
+    if (!has_driver)
+        return s_refuse(s, "metadata has no driver");
+    if (!has_time)
+        return s_refuse(s, "metadata has no creation_time");
+    return 0;
+}
+
+static void s_meta_reset(nd_dumpling_t *d)
 {
     d->chef[0] = d->kitchen[0] = '\0';
     d->driver = ND_DRIVER_PACKET;
@@ -387,72 +593,91 @@ int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err
     d->sequence = 0;
     memset(&d->metadata, 0, sizeof d->metadata);
     memset(&d->payload, 0, sizeof d->payload);
-    memset(&d->unpacked.data, 0, sizeof d->unpacked.data);
+}
 
-    /* msgpack_unpack() into a zone we keep, cleared between bodies, rather
-     * than msgpack_unpack_next(), which frees and re-allocates its zone on
-     * every call: once warm, a body that fits one zone chunk costs no malloc. */
+/* The whole body, in one pass: checked, its metadata taken into `d`, and with
+ * a zone, built into d->unpacked.data, d->metadata and d->payload. */
+static int s_body(nd_dumpling_t *d, const void *body, size_t len, msgpack_zone *zone, char *err,
+                  size_t errlen)
+{
+    s_meta_reset(d);
+    memset(&d->unpacked.data, 0, sizeof d->unpacked.data);
+    if (len == 0)
+        return s_err(err, errlen, "empty body");
+    s_scan_t s = {.p = body, .end = (const uint8_t *)body + len, .zone = zone};
+    msgpack_object root, *ro = zone ? &root : NULL;
+    s_tok_t rt;
+    bool has_metadata = false, has_payload = false, failed;
+    if (s_token(&s, &rt) < 0)
+        goto refused;
+    if (rt.kind != S_MAP) {
+        s_refuse(&s, "body is not a map");
+        goto refused;
+    }
+    msgpack_object_kv *kv = s_container(&s, &rt, ro, &failed);
+    if (failed)
+        goto refused;
+    for (uint64_t i = 0; i < rt.n; i++) {
+        s_tok_t k;
+        if (s_token(&s, &k) < 0)
+            goto refused;
+        bool is_metadata = S_TOK_IS(&k, "metadata");
+        if (!is_metadata && !S_TOK_IS(&k, "payload")) {
+            s_refuse(&s, "body has a key other than metadata and payload");
+            goto refused;
+        }
+        bool *seen = is_metadata ? &has_metadata : &has_payload;
+        if (*seen) {
+            s_refuse(&s, "body has a key twice");
+            goto refused;
+        }
+        *seen = true;
+        s_object(&k, kv ? &kv[i].key : NULL);
+        msgpack_object *vo = kv ? &kv[i].val : NULL;
+        s.where = is_metadata ? NULL : "payload: ";
+        if (is_metadata ? s_metadata(&s, d, vo) < 0 : s_value(&s, 1, vo) < 0)
+            goto refused;
+        s.where = NULL;
+        if (vo)
+            *(is_metadata ? &d->metadata : &d->payload) = *vo;
+    }
+    if (s.p != s.end) {
+        s_meta_reset(d);
+        return s_err(err, errlen, "%zu trailing bytes after the body", (size_t)(s.end - s.p));
+    }
+    if (!has_metadata || !has_payload) {
+        s_meta_reset(d);
+        return s_err(err, errlen, "body has no %s", has_metadata ? "payload" : "metadata");
+    }
+    if (ro)
+        d->unpacked.data = root;
+    return 0;
+refused:
+    s_meta_reset(d);
+    return s_err(err, errlen, "%s%s", s.why_where ? s.why_where : "",
+                 s.why ? s.why : "invalid body");
+}
+
+int nd_dumpling_scan(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen)
+{
+    return s_body(d, body, len, NULL, err, errlen);
+}
+
+int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen)
+{
+    /* Objects come from a zone we keep, cleared between bodies: once warm, a
+     * body that fits one zone chunk costs no malloc. */
     if (!d->unpacked.zone) {
         d->unpacked.zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
-        if (!d->unpacked.zone)
+        if (!d->unpacked.zone) {
+            s_meta_reset(d);
+            memset(&d->unpacked.data, 0, sizeof d->unpacked.data);
             return s_err(err, errlen, "out of memory");
+        }
     } else {
         msgpack_zone_clear(d->unpacked.zone);
     }
-    if (len == 0)
-        return s_err(err, errlen, "empty body");
-
-    size_t end = 0;
-    const char *bad = s_prescan(body, len, &end);
-    if (bad)
-        return s_err(err, errlen, "%s", bad);
-    if (end != len)
-        return s_err(err, errlen, "%zu trailing bytes after the body", len - end);
-
-    size_t off = 0;
-    msgpack_object root;
-    msgpack_unpack_return rc = msgpack_unpack(body, len, &off, d->unpacked.zone, &root);
-    switch (rc) {
-    case MSGPACK_UNPACK_SUCCESS:
-        break;
-    case MSGPACK_UNPACK_EXTRA_BYTES:
-        return s_err(err, errlen, "%zu trailing bytes after the body", len - off);
-    case MSGPACK_UNPACK_CONTINUE:
-        return s_err(err, errlen, "truncated body");
-    case MSGPACK_UNPACK_NOMEM_ERROR:
-        return s_err(err, errlen, "nested too deeply or out of memory");
-    case MSGPACK_UNPACK_PARSE_ERROR:
-    default:
-        return s_err(err, errlen, "not msgpack");
-    }
-
-    if (root.type != MSGPACK_OBJECT_MAP)
-        return s_err(err, errlen, "body is not a map");
-    const msgpack_object *metadata = NULL, *payload = NULL;
-    for (uint32_t i = 0; i < root.via.map.size; i++) {
-        const msgpack_object *k = &root.via.map.ptr[i].key;
-        if (s_str_is(k, "metadata") && !metadata)
-            metadata = &root.via.map.ptr[i].val;
-        else if (s_str_is(k, "payload") && !payload)
-            payload = &root.via.map.ptr[i].val;
-        else if (s_str_is(k, "metadata") || s_str_is(k, "payload"))
-            return s_err(err, errlen, "body has a key twice");
-        else
-            return s_err(err, errlen, "body has a key other than metadata and payload");
-    }
-    if (!metadata)
-        return s_err(err, errlen, "body has no metadata");
-    if (!payload)
-        return s_err(err, errlen, "body has no payload");
-    if (s_metadata(d, metadata, err, errlen) < 0)
-        return -1;
-    char why[128] = "";
-    if (s_check(payload, 0, why, sizeof why) < 0)
-        return s_err(err, errlen, "payload: %s", why);
-    d->unpacked.data = root;
-    d->metadata = *metadata;
-    d->payload = *payload;
-    return 0;
+    return s_body(d, body, len, d->unpacked.zone, err, errlen);
 }
 
 bool nd_dumpling_topic_matches(const nd_dumpling_t *d, const char *topic, size_t topic_len)

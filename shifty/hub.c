@@ -540,8 +540,8 @@ static int s_from_kitchen(sh_hub_t *self)
         nd_log_limited(&self->invalid_rl, 10, ND_LOG_WARN,
                        "dropped a message of %d frame(s) from a kitchen (dumplings have 2)",
                        frames);
-    } else if (nd_dumpling_decode(&self->d, zmq_msg_data(&body), zmq_msg_size(&body), err,
-                                  sizeof err) != 0) {
+    } else if (nd_dumpling_scan(&self->d, zmq_msg_data(&body), zmq_msg_size(&body), err,
+                                sizeof err) != 0) {
         self->invalid++;
         nd_log_limited(&self->invalid_rl, 10, ND_LOG_WARN, "dropped an invalid dumpling: %s", err);
     } else if (!nd_dumpling_topic_matches(&self->d, t, tlen)) {

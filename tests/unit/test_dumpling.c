@@ -547,7 +547,7 @@ static void test_rejections(void **state)
     memcpy(huge, "\xdd\xff\xff\xff\xff", 5);
     assert_int_equal(nd_dumpling_decode(&d, huge, sizeof huge, err, sizeof err), -1);
     assert_non_null(strstr(err, "truncated"));
-    memcpy(huge, "\x81\xa1x\xdf\x10\x00\x00\x00", 8);
+    memcpy(huge, "\x81\xa7payload\xdf\x10\x00\x00\x00", 14);
     assert_int_equal(nd_dumpling_decode(&d, huge, sizeof huge, err, sizeof err), -1);
     assert_non_null(strstr(err, "truncated"));
     memcpy(huge, "\xdb\xff\xff\xff\xf0", 5); /* str 32 longer than the body */

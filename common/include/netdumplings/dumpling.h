@@ -17,7 +17,8 @@ typedef enum { ND_DRIVER_PACKET = 0, ND_DRIVER_INTERVAL = 1 } nd_driver_t;
 /* "packet" / "interval". */
 const char *nd_driver_name(nd_driver_t driver);
 
-/* The limit the decoder puts on nesting inside a payload. */
+/* The limit the decoder puts on nesting: no map or array may sit inside this
+ * many others in the body (the body's own map counts). It is msgpack-c's. */
 #define ND_DUMPLING_MAX_DEPTH 32
 
 /* ---- Writing ------------------------------------------------------------ */
@@ -63,7 +64,7 @@ void nd_dumpling_release(nd_dumpling_t *d);
  * metadata with string "chef" and "kitchen" (valid names), "driver" "packet" or
  * "interval", numeric "creation_time", optional unsigned "sequence"; a payload
  * that converts to JSON (string or integer map keys, UTF-8 strings, no bin/ext,
- * nesting <= ND_DUMPLING_MAX_DEPTH), and no trailing bytes.
+ * see ND_DUMPLING_MAX_DEPTH), and no trailing bytes.
  * Strings in the decoded objects point into `body`: keep it until the next decode.
  * Returns 0, or -1 with a short reason in `err`. */
 int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen);
@@ -76,6 +77,13 @@ int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err
  * with a reason in `err`. */
 int nd_msgpack_unpack_one(msgpack_unpacked *u, const void *data, size_t len, char *err,
                           size_t errlen);
+
+/* Validates one body as nd_dumpling_decode does, accepting exactly the same
+ * bodies, in one pass over the bytes that builds nothing: fills chef,
+ * kitchen, driver, creation_time and sequence, and leaves `metadata`,
+ * `payload` and `unpacked` empty. For a hub, which needs no more than that
+ * to check and route a dumpling. Returns 0, or -1 with err set. */
+int nd_dumpling_scan(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen);
 
 /* Also checks that `topic` is "<chef>/<kitchen>" of the decoded body. */
 bool nd_dumpling_topic_matches(const nd_dumpling_t *d, const char *topic, size_t topic_len);

@@ -1,0 +1,376 @@
+/* dumpling_ref.c: the reference the dumpling scanner is checked against.
+ *
+ * This is how libnetdumplings validated a dumpling body before
+ * nd_dumpling_scan (common/dumpling.c) did it in one pass over the bytes:
+ * msgpack-c unpacks the body into objects, and the objects are checked. Its
+ * parser is msgpack-c's, not ours, which is what makes it an oracle:
+ * tests/unit/test_dumpling_scan.c and the fuzz_dumpling target require that
+ * both accept exactly the same bodies, with the same metadata. (The walk that
+ * keeps msgpack-c from reserving room for a hostile header's 4 billion
+ * elements is the one part not checked by it.) */
+#include "dumpling_ref.h"
+
+#include "../../common/payload_internal.h" /* nd_utf8_valid */
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int s_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int s_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static bool s_str_is(const msgpack_object *o, const char *s)
+{
+    size_t n = strlen(s);
+    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+           memcmp(o->via.str.ptr, s, n) == 0;
+}
+
+/* Checks that `o` converts to JSON: string or integer keys, UTF-8 strings, no
+ * bin or ext, at most ND_DUMPLING_MAX_DEPTH containers deep. `depth` is the
+ * number of containers around `o`. */
+static int s_check(const msgpack_object *o, int depth, char *err, size_t errlen)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+    case MSGPACK_OBJECT_BOOLEAN:
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return 0;
+    case MSGPACK_OBJECT_STR:
+        if (!nd_utf8_valid(o->via.str.ptr, o->via.str.size))
+            return s_err(err, errlen, "string is not valid UTF-8");
+        return 0;
+    case MSGPACK_OBJECT_ARRAY:
+        if (depth + 1 > ND_DUMPLING_MAX_DEPTH)
+            return s_err(err, errlen, "nested too deeply");
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            if (s_check(&o->via.array.ptr[i], depth + 1, err, errlen) < 0)
+                return -1;
+        return 0;
+    case MSGPACK_OBJECT_MAP:
+        if (depth + 1 > ND_DUMPLING_MAX_DEPTH)
+            return s_err(err, errlen, "nested too deeply");
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            const msgpack_object *k = &o->via.map.ptr[i].key;
+            if (k->type == MSGPACK_OBJECT_STR) {
+                if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
+                    return s_err(err, errlen, "map key is not valid UTF-8");
+            } else if (k->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                       k->type != MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+                return s_err(err, errlen, "map key is neither a string nor an integer");
+            }
+            if (s_check(&o->via.map.ptr[i].val, depth + 1, err, errlen) < 0)
+                return -1;
+        }
+        return 0;
+    case MSGPACK_OBJECT_BIN:
+        return s_err(err, errlen, "binary data (bin) has no JSON form");
+    case MSGPACK_OBJECT_EXT:
+    default:
+        return s_err(err, errlen, "extension type (ext) has no JSON form");
+    }
+}
+
+/* Copies a string object that must be a valid name into `out`. */
+static int s_name(const msgpack_object *o, const char *what, char out[ND_NAME_MAX + 1], char *err,
+                  size_t errlen)
+{
+    if (o->type != MSGPACK_OBJECT_STR)
+        return s_err(err, errlen, "metadata %s is not a string", what);
+    if (!nd_name_validn(o->via.str.ptr, o->via.str.size))
+        return s_err(err, errlen, "metadata %s is not a valid name", what);
+    memcpy(out, o->via.str.ptr, o->via.str.size);
+    out[o->via.str.size] = '\0';
+    return 0;
+}
+
+static int s_metadata(nd_dumpling_t *d, const msgpack_object *m, char *err, size_t errlen)
+{
+    if (m->type != MSGPACK_OBJECT_MAP)
+        return s_err(err, errlen, "metadata is not a map");
+    bool has_chef = false, has_kitchen = false, has_driver = false, has_time = false;
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object *k = &m->via.map.ptr[i].key;
+        const msgpack_object *v = &m->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return s_err(err, errlen, "metadata key is not a string");
+        bool *seen = NULL;
+        if (s_str_is(k, "chef")) {
+            seen = &has_chef;
+            if (*seen)
+                return s_err(err, errlen, "metadata has chef twice");
+            if (s_name(v, "chef", d->chef, err, errlen) < 0)
+                return -1;
+        } else if (s_str_is(k, "kitchen")) {
+            seen = &has_kitchen;
+            if (*seen)
+                return s_err(err, errlen, "metadata has kitchen twice");
+            if (s_name(v, "kitchen", d->kitchen, err, errlen) < 0)
+                return -1;
+        } else if (s_str_is(k, "driver")) {
+            seen = &has_driver;
+            if (*seen)
+                return s_err(err, errlen, "metadata has driver twice");
+            if (s_str_is(v, "packet"))
+                d->driver = ND_DRIVER_PACKET;
+            else if (s_str_is(v, "interval"))
+                d->driver = ND_DRIVER_INTERVAL;
+            else
+                return s_err(err, errlen, "metadata driver is not \"packet\" or \"interval\"");
+        } else if (s_str_is(k, "creation_time")) {
+            seen = &has_time;
+            if (*seen)
+                return s_err(err, errlen, "metadata has creation_time twice");
+            if (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64)
+                d->creation_time = v->via.f64;
+            else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                d->creation_time = (double)v->via.u64;
+            else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+                d->creation_time = (double)v->via.i64;
+            else
+                return s_err(err, errlen, "metadata creation_time is not a number");
+            if (!isfinite(d->creation_time))
+                return s_err(err, errlen, "metadata creation_time is not finite");
+        } else if (s_str_is(k, "sequence")) {
+            if (d->has_sequence)
+                return s_err(err, errlen, "metadata has sequence twice");
+            if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+                return s_err(err, errlen, "metadata sequence is not an unsigned integer");
+            d->has_sequence = true;
+            d->sequence = v->via.u64;
+        } else {
+            /* An extension: any key is fine as long as it becomes JSON. */
+            if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
+                return s_err(err, errlen, "metadata key is not valid UTF-8");
+            char why[128] = "";
+            if (s_check(v, 1, why, sizeof why) < 0)
+                return s_err(err, errlen, "metadata: %s", why);
+        }
+        if (seen)
+            *seen = true;
+    }
+    if (!has_chef)
+        return s_err(err, errlen, "metadata has no chef");
+    if (!has_kitchen)
+        return s_err(err, errlen, "metadata has no kitchen");
+    if (!has_driver)
+        return s_err(err, errlen, "metadata has no driver");
+    if (!has_time)
+        return s_err(err, errlen, "metadata has no creation_time");
+    return 0;
+}
+
+static uint64_t s_be(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Walks the msgpack tokens of one value without building anything, so that
+ * msgpack-c never sees a header that claims more elements than the body has
+ * bytes: its unpacker allocates room for a container's declared count up front,
+ * and a 5-byte hostile body claiming 4 billion elements would otherwise cost
+ * gigabytes. Every element takes at least one byte, so the elements still owed
+ * can never exceed the bytes left. Sets *end to where the value ends. */
+static const char *s_prescan(const uint8_t *b, size_t len, size_t *end)
+{
+    uint64_t owed = 1;
+    size_t pos = 0;
+    while (owed > 0) {
+        if (pos >= len)
+            return "truncated body";
+        uint8_t c = b[pos];
+        size_t left = len - pos;
+        uint64_t size;     /* bytes of this token, header included */
+        uint64_t kids = 0; /* elements it opens */
+        int w = 0;         /* width of a big-endian length after the type byte */
+        if (c <= 0x7f || c >= 0xe0 || (c >= 0xc0 && c <= 0xc3 && c != 0xc1)) {
+            size = 1;
+        } else if (c >= 0x80 && c <= 0x8f) {
+            size = 1;
+            kids = 2u * (c & 0x0f);
+        } else if (c >= 0x90 && c <= 0x9f) {
+            size = 1;
+            kids = c & 0x0f;
+        } else if (c >= 0xa0 && c <= 0xbf) {
+            size = 1u + (c & 0x1f);
+        } else {
+            switch (c) {
+            case 0xc4: /* bin 8/16/32 */
+            case 0xd9: /* str 8/16/32 */
+                w = 1;
+                break;
+            case 0xc5:
+            case 0xda:
+                w = 2;
+                break;
+            case 0xc6:
+            case 0xdb:
+                w = 4;
+                break;
+            case 0xc7: /* ext 8/16/32: length, then a type byte */
+                w = 1;
+                break;
+            case 0xc8:
+                w = 2;
+                break;
+            case 0xc9:
+                w = 4;
+                break;
+            case 0xcc:
+            case 0xd0:
+                size = 2;
+                break;
+            case 0xcd:
+            case 0xd1:
+                size = 3;
+                break;
+            case 0xca:
+            case 0xce:
+            case 0xd2:
+                size = 5;
+                break;
+            case 0xcb:
+            case 0xcf:
+            case 0xd3:
+                size = 9;
+                break;
+            case 0xd4: /* fixext 1/2/4/8/16 */
+                size = 3;
+                break;
+            case 0xd5:
+                size = 4;
+                break;
+            case 0xd6:
+                size = 6;
+                break;
+            case 0xd7:
+                size = 10;
+                break;
+            case 0xd8:
+                size = 18;
+                break;
+            case 0xdc: /* array 16/32, map 16/32 */
+            case 0xde:
+                size = 3;
+                break;
+            case 0xdd:
+            case 0xdf:
+                size = 5;
+                break;
+            default: /* 0xc1 */
+                return "not msgpack";
+            }
+            if (w) {
+                if (left < (size_t)1 + w)
+                    return "truncated body";
+                size = 1u + w + s_be(b + pos + 1, w) + (c >= 0xc7 && c <= 0xc9);
+            } else if (c >= 0xdc && c <= 0xdf) {
+                if (left < size)
+                    return "truncated body";
+                kids = s_be(b + pos + 1, (int)size - 1) * (c >= 0xde ? 2u : 1u);
+            }
+        }
+        if (size > left)
+            return "truncated body";
+        pos += (size_t)size;
+        owed = owed - 1 + kids;
+        if (owed > len - pos)
+            return "truncated body (more elements declared than bytes left)";
+    }
+    *end = pos;
+    return NULL;
+}
+
+int nd_ref_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen)
+{
+    d->chef[0] = d->kitchen[0] = '\0';
+    d->driver = ND_DRIVER_PACKET;
+    d->creation_time = 0;
+    d->has_sequence = false;
+    d->sequence = 0;
+    memset(&d->metadata, 0, sizeof d->metadata);
+    memset(&d->payload, 0, sizeof d->payload);
+    memset(&d->unpacked.data, 0, sizeof d->unpacked.data);
+
+    /* msgpack_unpack() into a zone we keep, cleared between bodies, rather
+     * than msgpack_unpack_next(), which frees and re-allocates its zone on
+     * every call: once warm, a body that fits one zone chunk costs no malloc. */
+    if (!d->unpacked.zone) {
+        d->unpacked.zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+        if (!d->unpacked.zone)
+            return s_err(err, errlen, "out of memory");
+    } else {
+        msgpack_zone_clear(d->unpacked.zone);
+    }
+    if (len == 0)
+        return s_err(err, errlen, "empty body");
+
+    size_t end = 0;
+    const char *bad = s_prescan(body, len, &end);
+    if (bad)
+        return s_err(err, errlen, "%s", bad);
+    if (end != len)
+        return s_err(err, errlen, "%zu trailing bytes after the body", len - end);
+
+    size_t off = 0;
+    msgpack_object root;
+    msgpack_unpack_return rc = msgpack_unpack(body, len, &off, d->unpacked.zone, &root);
+    switch (rc) {
+    case MSGPACK_UNPACK_SUCCESS:
+        break;
+    case MSGPACK_UNPACK_EXTRA_BYTES:
+        return s_err(err, errlen, "%zu trailing bytes after the body", len - off);
+    case MSGPACK_UNPACK_CONTINUE:
+        return s_err(err, errlen, "truncated body");
+    case MSGPACK_UNPACK_NOMEM_ERROR:
+        return s_err(err, errlen, "nested too deeply or out of memory");
+    case MSGPACK_UNPACK_PARSE_ERROR:
+    default:
+        return s_err(err, errlen, "not msgpack");
+    }
+
+    if (root.type != MSGPACK_OBJECT_MAP)
+        return s_err(err, errlen, "body is not a map");
+    const msgpack_object *metadata = NULL, *payload = NULL;
+    for (uint32_t i = 0; i < root.via.map.size; i++) {
+        const msgpack_object *k = &root.via.map.ptr[i].key;
+        if (s_str_is(k, "metadata") && !metadata)
+            metadata = &root.via.map.ptr[i].val;
+        else if (s_str_is(k, "payload") && !payload)
+            payload = &root.via.map.ptr[i].val;
+        else if (s_str_is(k, "metadata") || s_str_is(k, "payload"))
+            return s_err(err, errlen, "body has a key twice");
+        else
+            return s_err(err, errlen, "body has a key other than metadata and payload");
+    }
+    if (!metadata)
+        return s_err(err, errlen, "body has no metadata");
+    if (!payload)
+        return s_err(err, errlen, "body has no payload");
+    if (s_metadata(d, metadata, err, errlen) < 0)
+        return -1;
+    char why[128] = "";
+    if (s_check(payload, 0, why, sizeof why) < 0)
+        return s_err(err, errlen, "payload: %s", why);
+    d->unpacked.data = root;
+    d->metadata = *metadata;
+    d->payload = *payload;
+    return 0;
+}
