@@ -181,6 +181,14 @@ static int s_token(s_scan_t *s, s_tok_t *t)
     const uint8_t *p = s->p;
     size_t left = (size_t)(s->end - p);
     uint8_t c = *p;
+    if ((c & 0xe0) == 0xa0 && (size_t)(c & 0x1f) < left) {
+        /* The commonest token by far (every key): a short string. */
+        t->kind = S_STR;
+        t->n = c & 0x1f;
+        t->at = p + 1;
+        s->p = p + 1 + t->n;
+        return 0;
+    }
     size_t size = 1; /* header bytes, and scalar data */
     int w = 0;       /* width of a length after the type byte */
     if (c <= 0x7f) {

@@ -1,10 +1,10 @@
-/* payload.c: the msgpack builder behind every dumpling (payload.h): scalars go
- * through msgpack-c's packer, containers get 32-bit headers patched on end. */
+/* payload.c: the msgpack builder behind every dumpling (payload.h): scalars are
+ * written straight into the buffer, containers get 32-bit headers patched on
+ * end. */
 #include "netdumplings/payload.h"
 #include "payload_internal.h"
 
 #include <assert.h>
-#include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +19,6 @@ struct nd_payload {
     uint8_t *data;
     size_t size;
     size_t cap;
-    msgpack_packer pk;
     s_frame_t stack[ND_PL_MAX_DEPTH];
     int depth;
     size_t top_values;
@@ -66,12 +65,66 @@ static int s_reserve(nd_payload_t *p, size_t more)
     return 0;
 }
 
-static int s_write(void *arg, const char *buf, size_t len)
+/* ---- msgpack encoding, written straight into the buffer ----------------
+ * The same bytes as msgpack-c's packer (smallest form for integers and
+ * string headers, float 64 for doubles; tests/unit/test_payload.c compares
+ * them), without its write callback per header and per body. */
+
+/* Big-endian `n` bytes of v after the type byte c. */
+static int s_put_be(nd_payload_t *p, uint8_t c, uint64_t v, int n)
 {
-    nd_payload_t *p = arg;
-    if (s_reserve(p, len) < 0)
-        return -1;
-    memcpy(p->data + p->size, buf, len);
+    if (s_reserve(p, 1 + (size_t)n) < 0)
+        return s_fail(p, "out of memory");
+    uint8_t *o = p->data + p->size;
+    o[0] = c;
+    for (int i = 0; i < n; i++)
+        o[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    p->size += 1 + (size_t)n;
+    return 0;
+}
+
+static int s_put_uint(nd_payload_t *p, uint64_t v)
+{
+    if (v < 0x80)
+        return s_put_be(p, (uint8_t)v, 0, 0);
+    if (v <= UINT8_MAX)
+        return s_put_be(p, 0xcc, v, 1);
+    if (v <= UINT16_MAX)
+        return s_put_be(p, 0xcd, v, 2);
+    if (v <= UINT32_MAX)
+        return s_put_be(p, 0xce, v, 4);
+    return s_put_be(p, 0xcf, v, 8);
+}
+
+static int s_put_int(nd_payload_t *p, int64_t v)
+{
+    if (v >= 0)
+        return s_put_uint(p, (uint64_t)v);
+    if (v >= -32)
+        return s_put_be(p, (uint8_t)v, 0, 0);
+    if (v >= INT8_MIN)
+        return s_put_be(p, 0xd0, (uint64_t)v, 1);
+    if (v >= INT16_MIN)
+        return s_put_be(p, 0xd1, (uint64_t)v, 2);
+    if (v >= INT32_MIN)
+        return s_put_be(p, 0xd2, (uint64_t)v, 4);
+    return s_put_be(p, 0xd3, (uint64_t)v, 8);
+}
+
+static int s_put_str(nd_payload_t *p, const char *str, size_t len)
+{
+    int rc;
+    if (len < 32)
+        rc = s_put_be(p, (uint8_t)(0xa0 | len), 0, 0);
+    else if (len <= UINT8_MAX)
+        rc = s_put_be(p, 0xd9, len, 1);
+    else if (len <= UINT16_MAX)
+        rc = s_put_be(p, 0xda, len, 2);
+    else
+        rc = s_put_be(p, 0xdb, len, 4);
+    if (rc < 0 || s_reserve(p, len) < 0)
+        return s_fail(p, "out of memory");
+    memcpy(p->data + p->size, str, len);
     p->size += len;
     return 0;
 }
@@ -81,7 +134,6 @@ nd_payload_t *nd_payload_new(void)
     nd_payload_t *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    msgpack_packer_init(&p->pk, p, s_write);
     if (s_reserve(p, 1024) < 0) {
         free(p);
         return NULL;
@@ -127,15 +179,23 @@ static int s_value(nd_payload_t *p)
     return 0;
 }
 
-static int s_packed(nd_payload_t *p, int rc)
-{
-    return rc == 0 ? 0 : s_fail(p, "out of memory");
-}
-
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
  * U+10FFFF. */
 static bool s_utf8_valid(const uint8_t *s, size_t len)
 {
+    /* Keys, names, addresses and counters are ASCII: say so without a
+     * branch per byte. */
+    uint64_t any = 0;
+    size_t j = 0;
+    for (; len - j >= 8; j += 8) {
+        uint64_t w;
+        memcpy(&w, s + j, 8);
+        any |= w;
+    }
+    for (; j < len; j++)
+        any |= s[j];
+    if (!(any & UINT64_C(0x8080808080808080)))
+        return true;
     size_t i = 0;
     while (i < len) {
         /* Names, addresses and counters are ASCII: skip 8 bytes at a time. */
@@ -255,7 +315,7 @@ int nd_pl_keyn(nd_payload_t *p, const char *key, size_t len)
     if (len > UINT32_MAX)
         return s_fail(p, "key too long");
     f->want_key = false;
-    return s_packed(p, msgpack_pack_str_with_body(&p->pk, key, len));
+    return s_put_str(p, key, len);
 }
 
 int nd_pl_key(nd_payload_t *p, const char *key)
@@ -275,7 +335,7 @@ int nd_pl_strn(nd_payload_t *p, const char *s, size_t len)
         return s_fail(p, "string too long");
     if (s_value(p) < 0)
         return -1;
-    return s_packed(p, msgpack_pack_str_with_body(&p->pk, s, len));
+    return s_put_str(p, s, len);
 }
 
 int nd_pl_str(nd_payload_t *p, const char *s)
@@ -287,35 +347,37 @@ int nd_pl_int(nd_payload_t *p, int64_t v)
 {
     if (s_value(p) < 0)
         return -1;
-    return s_packed(p, msgpack_pack_int64(&p->pk, v));
+    return s_put_int(p, v);
 }
 
 int nd_pl_uint(nd_payload_t *p, uint64_t v)
 {
     if (s_value(p) < 0)
         return -1;
-    return s_packed(p, msgpack_pack_uint64(&p->pk, v));
+    return s_put_uint(p, v);
 }
 
 int nd_pl_double(nd_payload_t *p, double v)
 {
     if (s_value(p) < 0)
         return -1;
-    return s_packed(p, msgpack_pack_double(&p->pk, v));
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return s_put_be(p, 0xcb, bits, 8);
 }
 
 int nd_pl_bool(nd_payload_t *p, bool v)
 {
     if (s_value(p) < 0)
         return -1;
-    return s_packed(p, v ? msgpack_pack_true(&p->pk) : msgpack_pack_false(&p->pk));
+    return s_put_be(p, v ? 0xc3 : 0xc2, 0, 0);
 }
 
 int nd_pl_null(nd_payload_t *p)
 {
     if (s_value(p) < 0)
         return -1;
-    return s_packed(p, msgpack_pack_nil(&p->pk));
+    return s_put_be(p, 0xc0, 0, 0);
 }
 
 int nd_pl_kv_str(nd_payload_t *p, const char *key, const char *s)

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "netdumplings/log.h"
@@ -34,6 +35,8 @@
 /* Dumplings handed to libzmq at once: about one TCP write's worth (libzmq
  * writes 8 KiB at a time) of typical dumplings. */
 #define SN_BATCH 64
+/* How long a file replay sleeps when the hub's queue is full. */
+#define SN_FULL_NAP_NS 1000000
 /* The longest a dumpling waits in a batch while packets keep coming. */
 #define SN_BATCH_AGE 0.001
 
@@ -259,11 +262,12 @@ int sn_pub_flush(sn_pub_t *self)
         }
         if (errno != EAGAIN || !self->hold || (self->stop && *self->stop))
             break;
-        /* Queue full: give the I/O thread a moment (an XPUB always reports
-         * POLLOUT, so polling for room would spin), reading subscription news. */
-        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, 5) < 0 && errno != EINTR)
-            break;
+        /* Queue full: the hub is slower than the file. Sleep while it takes
+         * a few hundred from the queue. Not zmq_poll: an XPUB always reports
+         * POLLOUT, and waiting for subscription news instead wakes at every
+         * command libzmq's I/O thread sends the socket, thousands a second. */
+        struct timespec nap = {0, SN_FULL_NAP_NS};
+        nanosleep(&nap, NULL);
         sn_pub_events(self);
     }
     int rc = i < self->batched ? -1 : 0;

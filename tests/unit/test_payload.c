@@ -106,6 +106,57 @@ static void test_empty_containers(void **state)
     nd_payload_destroy(&p);
 }
 
+/* Every scalar is written with the same bytes msgpack-c's packer writes:
+ * each integer form's edges, string headers at each length boundary,
+ * doubles, booleans, nil. */
+static void test_same_bytes_as_msgpack_c(void **state)
+{
+    (void)state;
+    static const uint64_t u[] = {0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffffu,
+                                 0x100000000ull, UINT64_MAX};
+    static const int64_t i[] = {0, -1, -32, -33, -128, -129, -32768, -32769, INT32_MIN,
+                                (int64_t)INT32_MIN - 1, INT64_MIN, 127, 128, 70000, INT64_MAX};
+    static const double d[] = {0.0, -0.0, 1.5, 1e300, -1e-300, 1459632453037.908};
+    static const size_t n[] = {0, 1, 31, 32, 255, 256, 65535, 65536, 70000};
+    static char text[70000];
+    memset(text, 'x', sizeof text);
+    nd_payload_t *p = nd_payload_new();
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    nd_pl_array(p);
+    for (size_t k = 0; k < sizeof u / sizeof *u; k++) {
+        nd_pl_uint(p, u[k]);
+        msgpack_pack_uint64(&pk, u[k]);
+    }
+    for (size_t k = 0; k < sizeof i / sizeof *i; k++) {
+        nd_pl_int(p, i[k]);
+        msgpack_pack_int64(&pk, i[k]);
+    }
+    for (size_t k = 0; k < sizeof d / sizeof *d; k++) {
+        nd_pl_double(p, d[k]);
+        msgpack_pack_double(&pk, d[k]);
+    }
+    for (size_t k = 0; k < sizeof n / sizeof *n; k++) {
+        nd_pl_strn(p, text, n[k]);
+        msgpack_pack_str_with_body(&pk, text, n[k]);
+    }
+    nd_pl_bool(p, true);
+    nd_pl_bool(p, false);
+    nd_pl_null(p);
+    msgpack_pack_true(&pk);
+    msgpack_pack_false(&pk);
+    msgpack_pack_nil(&pk);
+    nd_pl_end(p);
+    assert_null(nd_pl_error(p));
+    /* The builder's array header is 5 bytes (0xdd and a 32-bit count). */
+    assert_int_equal(nd_pl_size(p), 5 + sb.size);
+    assert_memory_equal(nd_pl_data(p) + 5, sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    nd_payload_destroy(&p);
+}
+
 /* Decoded by msgpack-c, an implementation that is not ours. */
 static void test_decodes_with_msgpack_c(void **state)
 {
@@ -375,6 +426,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_destroy),
+        cmocka_unit_test(test_same_bytes_as_msgpack_c),
         cmocka_unit_test(test_map_bytes),
         cmocka_unit_test(test_array_scalars_bytes),
         cmocka_unit_test(test_integers_bytes),
