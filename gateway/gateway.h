@@ -97,6 +97,9 @@ typedef struct {
     gw_ring_t *ring;
     gw_client_t *clients;
     size_t nclients;
+    lws_usec_t kicked_at;        /* when clients were last woken (gw_ws_kick) */
+    lws_sorted_usec_list_t kick; /* a wake-up put off to GW_KICK_US after that */
+    bool kick_pending;
 
     /* counters */
     uint64_t received;   /* dumplings from the hub, valid */
@@ -162,7 +165,11 @@ void gw_heartbeat_close(gw_t *gw);
 
 /* ws.c */
 extern const struct lws_protocols gw_protocols[];
-/* Wakes every client that has something new to send, and closes laggers. */
+/* Wakes every client that has something new to send, and closes laggers. At
+ * most every GW_KICK_US: dumplings that come sooner wait for the next wake-up,
+ * so that at high rates each client gets several frames per send() instead of
+ * a system call per dumpling, while a lone dumpling goes at once. */
+#define GW_KICK_US 1000
 void gw_ws_kick(gw_t *gw);
 /* How many dumplings may enter the ring now: the ring is paced by the client
  * furthest ahead, so that a burst overruns only the clients that really are

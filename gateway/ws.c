@@ -188,8 +188,24 @@ static void s_mark_closing(gw_client_t *c, int code, const char *reason)
     lws_callback_on_writable(c->wsi);
 }
 
+static void s_kick_later(lws_sorted_usec_list_t *sul)
+{
+    gw_t *gw = lws_container_of(sul, gw_t, kick);
+    gw->kick_pending = false;
+    gw_ws_kick(gw);
+}
+
 void gw_ws_kick(gw_t *gw)
 {
+    lws_usec_t now = lws_now_usecs();
+    if (now - gw->kicked_at < GW_KICK_US) {
+        if (!gw->kick_pending) {
+            gw->kick_pending = true;
+            lws_sul_schedule(gw->lws, 0, &gw->kick, s_kick_later, gw->kicked_at + GW_KICK_US - now);
+        }
+        return;
+    }
+    gw->kicked_at = now;
     uint64_t head = gw_ring_head(gw->ring), oldest = gw_ring_oldest(gw->ring);
     for (gw_client_t *c = gw->clients; c; c = c->next) {
         if (c->close_code)
