@@ -10,10 +10,13 @@ Measurements (each beside its baseline):
  1. capture read: `tcpdump -r LOW -w /dev/null` vs `nd-snifty -r LOW` with every
     built-in chef publishing to a running hub with a native eater (low-dumpling mix).
  2. bare libzmq PUB -> zmq_proxy(XSUB, XPUB) -> SUB (nd-bench-zmq-baseline, messages
-    of our dumplings' size and topic) vs nd-snifty -> nd-shifty -> nd-bench-eater
-    (every packet a DNS query: one dumpling each), loss from sequence numbers.
+    of our dumplings' size and topic) vs nd-snifty -c DNSLookupChef -> nd-shifty ->
+    nd-bench-eater (every packet a DNS query: one dumpling each), loss from
+    sequence numbers; (2c) the same kitchen with every built-in chef.
  3. the same through nd-gateway to 1 WebSocket client at full speed, and to 100
-    clients at 10,000 dumplings/s (realtime replay).
+    clients at 10,000 dumplings/s (realtime replay). The clients are
+    nd-bench-ws-clients (C, libwebsockets), or ws_clients.js in node when the
+    build has no such binary.
  4. latency (receive time - creation_time, same clock) at 1,000 and 10,000 dumplings/s
     to the native eater and (10,000/s) to one WebSocket client.
  5. peak RSS of each program (wait4 rusage for those that exit, VmHWM for daemons).
@@ -220,13 +223,15 @@ class Bench:
             "gen": os.path.join(build, "tests", "bench", "nd-bench-gen-pcap"),
             "zmq": os.path.join(build, "tests", "bench", "nd-bench-zmq-baseline"),
             "eater": os.path.join(build, "tests", "bench", "nd-bench-eater"),
+            "ws_clients": os.path.join(build, "tests", "bench", "nd-bench-ws-clients"),
         }
         for k in ("snifty", "shifty", "gen", "zmq", "eater"):
             if not os.access(self.bin[k], os.X_OK):
                 raise BenchError("missing %s (build the tree first)" % self.bin[k])
         self.nchefs = len(subprocess.run([self.bin["snifty"], "-l"], capture_output=True,
                                          text=True, timeout=10).stdout.splitlines())
-        self.have_gateway = os.access(self.bin["gateway"], os.X_OK) and shutil.which("node")
+        self.have_gateway = os.access(self.bin["gateway"], os.X_OK) and (
+            os.access(self.bin["ws_clients"], os.X_OK) or shutil.which("node"))
         self.n = 0
 
     def log(self, name):
@@ -338,19 +343,27 @@ class Bench:
 
     # (2) kitchen -> hub -> native eater vs the bare forwarder.
     def m2(self):
+        # The transport: a kitchen running the one chef that cooks these
+        # dumplings (what each packet costs the chefs is (1)'s measurement),
+        # beside the bare forwarder; then the same kitchen with every chef.
         self.where = "(2)"
         n = 50000 if self.smoke else 1000000
         pcap, _ = self.gen("high", n, "high")
-        base, ours, lost = [], [], []
+        base, ours, lost, allchefs, lost_all = [], [], [], [], []
         size = None
-        for _ in range(self.repeat):
+
+        def pipeline(extra):
             hub = self.hub()
             try:
                 e = self.eater(hub, ["--count", str(n), "--idle", "3", "--timeout", "90"])
-                self.snifty(hub, pcap)
+                self.snifty(hub, pcap, extra)
                 r = result_json(e, e.log, 60, "the eater")
             finally:
                 self.end_hub(hub)
+            return r
+
+        for _ in range(self.repeat):
+            r = pipeline(["-c", "DNSLookupChef"])
             ours.append(r["rate"])
             lost.append(n - r["received"] + r["gaps"])
             size = r["body_bytes"] or 160
@@ -361,16 +374,27 @@ class Bench:
             zr = json.loads(z.stdout.decode().strip().splitlines()[-1])
             base.append(zr["rate"])
             self.loss(zr["lost"] == 0, "(2) the baseline lost %d" % zr["lost"])
+            r = pipeline([])
+            allchefs.append(r["rate"])
+            lost_all.append(n - r["received"] + r["gaps"])
         b, o = statistics.median(base), statistics.median(ours)
         ratio = o / b if b else 0
-        self.row("(2) kitchen -> hub -> native eater (%d dumplings of %d+%d bytes)" % (n, size, len(TOPIC)),
+        self.row("(2) kitchen -> hub -> native eater (%d dumplings of %d+%d bytes; DNSLookupChef)"
+                 % (n, size, len(TOPIC)),
                  "libzmq PUB -> proxy -> SUB: %s msg/s" % si(b),
                  "%s dumplings/s, lost %d" % (si(o), max(lost)),
                  "%.2fx" % ratio, ">= 0.7x and >= 300k/s, 0 lost",
                  ratio >= 0.7 and o >= 300000 and max(lost) == 0)
+        oa = statistics.median(allchefs)
+        self.row("(2c) the same with all %d built-in chefs in the kitchen" % self.nchefs,
+                 "libzmq PUB -> proxy -> SUB: %s msg/s" % si(b),
+                 "%s dumplings/s, lost %d" % (si(oa), max(lost_all)),
+                 "%.2fx" % (oa / b if b else 0), "-", None)
         self.loss(max(lost) == 0, "(2) the pipeline lost %d dumplings" % max(lost))
+        self.loss(max(lost_all) == 0, "(2c) the pipeline lost %d dumplings" % max(lost_all))
         self.check(o > 0, "(2) no rate")
-        self.results["m2"] = {"zmq_rate": base, "rate": ours, "lost": lost, "body_bytes": size, "n": n}
+        self.results["m2"] = {"zmq_rate": base, "rate": ours, "lost": lost, "body_bytes": size,
+                              "n": n, "rate_all_chefs": allchefs, "lost_all_chefs": lost_all}
         self.body_bytes = size
 
         # The same path paced at the target rate: does it carry 300,000/s with
@@ -405,12 +429,21 @@ class Bench:
         return hub, gw
 
     def ws_clients(self, gw, nclients, expect, extra=()):
+        """The WebSocket eaters: nd-bench-ws-clients (C, libwebsockets), or
+        ws_clients.js in node when the build has no such binary (same
+        arguments, same output; node costs more CPU per message than the
+        gateway it would measure)."""
         log = self.log("ws-clients")
-        p = start(["node", os.path.join(HERE, "ws_clients.js"), gw.url, str(nclients), str(expect),
-                   "3"] + list(extra), log, stdout=subprocess.PIPE)
+        if os.access(self.bin["ws_clients"], os.X_OK):
+            prog = [self.bin["ws_clients"]]
+        else:
+            prog = ["node", os.path.join(HERE, "ws_clients.js")]
+        p = start(prog + [gw.url, str(nclients), str(expect), "3"] + list(extra), log,
+                  stdout=subprocess.PIPE)
         p.log = log
-        read_until(p, lambda b: b"ready" in b or b"{" in b, 30)
-        if b"ready" not in p.buf:
+        # "ready" is a line of its own; the JSON line may say "not ready".
+        read_until(p, lambda b: b"ready\n" in b or b"{" in b, 30)
+        if b"ready\n" not in p.buf:
             stop(p, 1)
             raise BenchError("WebSocket clients not ready: %r (log %s)" % (p.buf[:200], log))
         return p
