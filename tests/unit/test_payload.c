@@ -112,10 +112,11 @@ static void test_empty_containers(void **state)
 static void test_same_bytes_as_msgpack_c(void **state)
 {
     (void)state;
-    static const uint64_t u[] = {0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffffu,
-                                 0x100000000ull, UINT64_MAX};
-    static const int64_t i[] = {0, -1, -32, -33, -128, -129, -32768, -32769, INT32_MIN,
-                                (int64_t)INT32_MIN - 1, INT64_MIN, 127, 128, 70000, INT64_MAX};
+    static const uint64_t u[] = {0,      1,       0x7f,        0x80,           0xff,      0x100,
+                                 0xffff, 0x10000, 0xffffffffu, 0x100000000ull, UINT64_MAX};
+    static const int64_t i[] = {0,         -1,     -32,    -33,       -128,
+                                -129,      -32768, -32769, INT32_MIN, (int64_t)INT32_MIN - 1,
+                                INT64_MIN, 127,    128,    70000,     INT64_MAX};
     static const double d[] = {0.0, -0.0, 1.5, 1e300, -1e-300, 1459632453037.908};
     static const size_t n[] = {0, 1, 31, 32, 255, 256, 65535, 65536, 70000};
     static char text[70000];
