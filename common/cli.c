@@ -11,6 +11,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "netdumplings/log.h"
 #include "nd_version.h"
 
 const char *nd_version(void)
@@ -27,6 +28,34 @@ void nd_print_version(const char *prog)
            CZMQ_VERSION_MAJOR, CZMQ_VERSION_MINOR, CZMQ_VERSION_PATCH, msgpack_version(),
            JANSSON_VERSION);
     printf("%s\n", pcap_lib_version());
+}
+
+bool nd_cli_verbosity(int opt, int *level)
+{
+    if (opt == 'v') {
+        if (*level < ND_LOG_DEBUG)
+            (*level)++;
+        return true;
+    }
+    if (opt == 'q') {
+        *level = ND_LOG_ERROR;
+        return true;
+    }
+    return false;
+}
+
+int nd_cli_try_help(const char *prog)
+{
+    fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+    return ND_EXIT_USAGE;
+}
+
+int nd_cli_no_operands(int argc, char **argv, int optind, const char *prog)
+{
+    if (optind >= argc)
+        return 0;
+    fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+    return nd_cli_try_help(prog);
 }
 
 bool nd_name_validn(const char *name, size_t len)

@@ -18,14 +18,7 @@ int nd_eater_option(int opt, const char *arg, nd_eater_config_t *config, int *le
         }
         config->eater_name = arg;
         return 1;
-    case 'v':
-        if (*level < ND_LOG_DEBUG)
-            (*level)++;
-        return 1;
-    case 'q':
-        *level = ND_LOG_ERROR;
-        return 1;
     default:
-        return nd_curve_client_option(opt, arg) ? 1 : 0;
+        return nd_cli_verbosity(opt, level) || nd_curve_client_option(opt, arg) ? 1 : 0;
     }
 }

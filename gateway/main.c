@@ -217,16 +217,12 @@ int main(int argc, char **argv)
                 return ND_EXIT_USAGE;
             if (grc == 0)
                 break;
-            fprintf(stderr, "Try '" S_PROG " --help' for more information.\n");
-            return ND_EXIT_USAGE;
+            return nd_cli_try_help(S_PROG);
         }
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, S_PROG ": unexpected argument '%s'\nTry '" S_PROG " --help'.\n",
-                argv[optind]);
+    if (nd_cli_no_operands(argc, argv, optind, S_PROG) != 0)
         return ND_EXIT_USAGE;
-    }
     nd_log_setup(S_PROG, quiet ? ND_LOG_ERROR : verbose ? ND_LOG_DEBUG : ND_LOG_INFO);
     lws_set_log_level(verbose >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR, s_lws_log);
 

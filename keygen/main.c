@@ -49,14 +49,12 @@ int main(int argc, char **argv)
             nd_print_version("nd-keygen");
             return ND_EXIT_OK;
         default:
-            fprintf(stderr, "Try 'nd-keygen --help' for more information.\n");
-            return ND_EXIT_USAGE;
+            return nd_cli_try_help("nd-keygen");
         }
     }
     if (argc - optind != 1 || !*argv[optind]) {
         nd_error("expected one NAME");
-        fprintf(stderr, "Try 'nd-keygen --help' for more information.\n");
-        return ND_EXIT_USAGE;
+        return nd_cli_try_help("nd-keygen");
     }
     const char *name = argv[optind];
     char base[4096];

@@ -162,13 +162,6 @@ int main(int argc, char **argv)
         case OPT_UPSTREAM:
             config.upstream = *optarg ? optarg : NULL;
             break;
-        case 'v':
-            if (level < ND_LOG_DEBUG)
-                level++;
-            break;
-        case 'q':
-            level = ND_LOG_ERROR;
-            break;
         case OPT_HELP:
             s_usage(stdout);
             return ND_EXIT_OK;
@@ -176,15 +169,13 @@ int main(int argc, char **argv)
             nd_print_version("nd-shifty");
             return ND_EXIT_OK;
         default:
-            fprintf(stderr, "Try 'nd-shifty --help' for more information.\n");
-            return ND_EXIT_USAGE;
+            if (nd_cli_verbosity(c, &level))
+                break;
+            return nd_cli_try_help("nd-shifty");
         }
     }
-    if (optind < argc) {
-        nd_error("unexpected argument '%s'", argv[optind]);
-        fprintf(stderr, "Try 'nd-shifty --help' for more information.\n");
+    if (nd_cli_no_operands(argc, argv, optind, "nd-shifty") != 0)
         return ND_EXIT_USAGE;
-    }
     if (config.in_port == config.out_port) {
         nd_error("--in-port and --out-port must differ (both %d)", config.in_port);
         return ND_EXIT_USAGE;

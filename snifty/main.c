@@ -261,13 +261,6 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         case OPT_CURVE_SECRET:
             sn->curve_secret = optarg;
             break;
-        case 'v':
-            if (level < ND_LOG_DEBUG)
-                level++;
-            break;
-        case 'q':
-            level = ND_LOG_ERROR;
-            break;
         case OPT_HELP:
             s_usage(stdout);
             return ND_EXIT_OK;
@@ -275,15 +268,13 @@ static int s_parse(sn_t *sn, int argc, char **argv)
             nd_print_version("nd-snifty");
             return ND_EXIT_OK;
         default:
-            fprintf(stderr, "Try 'nd-snifty --help' for more information.\n");
-            return ND_EXIT_USAGE;
+            if (nd_cli_verbosity(c, &level))
+                break;
+            return nd_cli_try_help("nd-snifty");
         }
     }
-    if (optind < argc) {
-        nd_error("unexpected argument '%s'", argv[optind]);
-        fprintf(stderr, "Try 'nd-snifty --help' for more information.\n");
+    if (nd_cli_no_operands(argc, argv, optind, "nd-snifty") != 0)
         return ND_EXIT_USAGE;
-    }
     if (sn->interface && sn->file) {
         nd_error("give either -i/--interface or -r/--read, not both");
         return ND_EXIT_USAGE;

@@ -229,18 +229,12 @@ int main(int argc, char **argv)
             int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
             if (took > 0)
                 break;
-            if (took < 0)
-                return ND_EXIT_USAGE;
-            fprintf(stderr, "Try 'nd-print --help' for more information.\n");
-            return ND_EXIT_USAGE;
+            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help("nd-print");
         }
         }
     }
-    if (optind < argc) {
-        nd_error("unexpected argument '%s'", argv[optind]);
-        fprintf(stderr, "Try 'nd-print --help' for more information.\n");
+    if (nd_cli_no_operands(argc, argv, optind, "nd-print") != 0)
         return ND_EXIT_USAGE;
-    }
     nd_log_setup("nd-print", (nd_log_level_t)level);
     config.chefs = nchefs ? chefs : NULL;
     config.nchefs = nchefs;

@@ -28,6 +28,16 @@ void nd_print_version(const char *prog);
 bool nd_name_valid(const char *name);
 bool nd_name_validn(const char *name, size_t len);
 
+/* -v/--verbose (once more detail per -v) and -q/--quiet (errors only), read
+ * into *level, an nd_log_level_t. Returns true when `opt` was one of them. */
+bool nd_cli_verbosity(int opt, int *level);
+/* The end of every usage error: "Try 'PROG --help' for more information." on
+ * stderr. Returns ND_EXIT_USAGE. */
+int nd_cli_try_help(const char *prog);
+/* After getopt_long: refuses an argument it left (argv[optind] on), saying so.
+ * Returns 0, or ND_EXIT_USAGE. */
+int nd_cli_no_operands(int argc, char **argv, int optind, const char *prog);
+
 /* Parses a whole decimal number in [min, max]. Returns 0, or -1 on anything else. */
 int nd_parse_long(const char *s, long min, long max, long *out);
 int nd_parse_double(const char *s, double min, double max, double *out);
