@@ -10,14 +10,14 @@
 #include "netdumplings/chef_module.h"
 #include "netdumplings/cli.h"
 
+#include "err.h"
+
 static int s_fail(void *handle, char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    nd_verrf(err, errlen, fmt, ap);
+    va_end(ap);
     if (handle)
         dlclose(handle);
     return -1;

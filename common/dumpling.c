@@ -7,10 +7,10 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "payload_internal.h"
 
 const char *nd_driver_name(nd_driver_t driver)
@@ -97,19 +97,6 @@ void nd_dumpling_init(nd_dumpling_t *d)
 void nd_dumpling_release(nd_dumpling_t *d)
 {
     msgpack_unpacked_destroy(&d->unpacked);
-}
-
-static int s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
 }
 
 /* A container inside this many others is refused: msgpack-c's unpacker
@@ -611,7 +598,7 @@ static int s_body(nd_dumpling_t *d, const void *body, size_t len, msgpack_zone *
     s_meta_reset(d);
     memset(&d->unpacked.data, 0, sizeof d->unpacked.data);
     if (len == 0)
-        return s_err(err, errlen, "empty body");
+        return nd_errf(err, errlen, "empty body");
     s_scan_t s = {.p = body, .end = (const uint8_t *)body + len, .zone = zone};
     msgpack_object root, *ro = zone ? &root : NULL;
     s_tok_t rt;
@@ -651,19 +638,19 @@ static int s_body(nd_dumpling_t *d, const void *body, size_t len, msgpack_zone *
     }
     if (s.p != s.end) {
         s_meta_reset(d);
-        return s_err(err, errlen, "%zu trailing bytes after the body", (size_t)(s.end - s.p));
+        return nd_errf(err, errlen, "%zu trailing bytes after the body", (size_t)(s.end - s.p));
     }
     if (!has_metadata || !has_payload) {
         s_meta_reset(d);
-        return s_err(err, errlen, "body has no %s", has_metadata ? "payload" : "metadata");
+        return nd_errf(err, errlen, "body has no %s", has_metadata ? "payload" : "metadata");
     }
     if (ro)
         d->unpacked.data = root;
     return 0;
 refused:
     s_meta_reset(d);
-    return s_err(err, errlen, "%s%s", s.why_where ? s.why_where : "",
-                 s.why ? s.why : "invalid body");
+    return nd_errf(err, errlen, "%s%s", s.why_where ? s.why_where : "",
+                   s.why ? s.why : "invalid body");
 }
 
 int nd_dumpling_scan(nd_dumpling_t *d, const void *body, size_t len, char *err, size_t errlen)
@@ -680,7 +667,7 @@ int nd_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char *err
         if (!d->unpacked.zone) {
             s_meta_reset(d);
             memset(&d->unpacked.data, 0, sizeof d->unpacked.data);
-            return s_err(err, errlen, "out of memory");
+            return nd_errf(err, errlen, "out of memory");
         }
     } else {
         msgpack_zone_clear(d->unpacked.zone);
@@ -807,15 +794,15 @@ int nd_msgpack_unpack_one(msgpack_unpacked *u, const void *data, size_t len, cha
                           size_t errlen)
 {
     if (len == 0)
-        return s_err(err, errlen, "empty message");
+        return nd_errf(err, errlen, "empty message");
     size_t end = 0;
     const char *bad = s_prescan(data, len, &end);
     if (bad)
-        return s_err(err, errlen, "%s", bad);
+        return nd_errf(err, errlen, "%s", bad);
     if (end != len)
-        return s_err(err, errlen, "%zu trailing bytes", len - end);
+        return nd_errf(err, errlen, "%zu trailing bytes", len - end);
     size_t off = 0;
     if (msgpack_unpack_next(u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
-        return s_err(err, errlen, "not one msgpack value");
+        return nd_errf(err, errlen, "not one msgpack value");
     return 0;
 }

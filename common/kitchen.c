@@ -3,7 +3,6 @@
  * the serve callback (kitchen.h, chef.h). */
 #include "netdumplings/kitchen.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,8 @@
 #include "netdumplings/cli.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
+
+#include "err.h"
 
 /* A chef whose handlers fail this many times in a row is switched off: it is
  * broken, and logging its failure at packet rate helps nobody. */
@@ -63,19 +64,6 @@ struct nd_kitchen {
     nd_ratelimit_t rl_chef;
 };
 
-static int s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 const char *nd_chef_opt(const nd_chef_opts_t *opts, const char *key, const char *fallback)
 {
     if (!opts || !key)
@@ -93,7 +81,8 @@ int nd_chef_opt_long(const nd_chef_opts_t *opts, const char *key, const char *fa
     const char *v = nd_chef_opt(opts, key, fallback);
     if (nd_parse_long(v, min, max, out) == 0)
         return 0;
-    s_err(err, errlen, "%s must be a number from %ld to %ld, not '%s'", key, min, max, v ? v : "");
+    nd_errf(err, errlen, "%s must be a number from %ld to %ld, not '%s'", key, min, max,
+            v ? v : "");
     return -1;
 }
 
@@ -101,14 +90,14 @@ nd_kitchen_t *nd_kitchen_new(const char *name, nd_serve_fn *serve, void *arg, ch
                              size_t errlen)
 {
     if (!name || !nd_name_valid(name)) {
-        s_err(err, errlen, "invalid kitchen name \"%s\" (1-%d of A-Z a-z 0-9 _ . -)",
-              name ? name : "", ND_NAME_MAX);
+        nd_errf(err, errlen, "invalid kitchen name \"%s\" (1-%d of A-Z a-z 0-9 _ . -)",
+                name ? name : "", ND_NAME_MAX);
         return NULL;
     }
     nd_kitchen_t *self = calloc(1, sizeof *self);
     if (!self || !(self->pl = nd_payload_new())) {
         free(self);
-        s_err(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(self->name, sizeof self->name, "%s", name);
@@ -153,32 +142,33 @@ int nd_kitchen_chef_opt(nd_kitchen_t *self, const char *spec, char *err, size_t 
 {
     const char *colon = spec ? strchr(spec, ':') : NULL;
     if (!colon)
-        return s_err(err, errlen, "--chef-opt \"%s\": expected CHEF:key=value", spec ? spec : "");
+        return nd_errf(err, errlen, "--chef-opt \"%s\": expected CHEF:key=value", spec ? spec : "");
     size_t chef_len = (size_t)(colon - spec);
     if (!nd_name_validn(spec, chef_len))
-        return s_err(err, errlen, "--chef-opt \"%s\": \"%.*s\" is not a valid chef name", spec,
-                     (int)chef_len, spec);
+        return nd_errf(err, errlen, "--chef-opt \"%s\": \"%.*s\" is not a valid chef name", spec,
+                       (int)chef_len, spec);
     const char *key = colon + 1;
     const char *eq = strchr(key, '=');
     if (!eq)
-        return s_err(err, errlen, "--chef-opt \"%s\": expected CHEF:key=value", spec);
+        return nd_errf(err, errlen, "--chef-opt \"%s\": expected CHEF:key=value", spec);
     if (eq == key)
-        return s_err(err, errlen, "--chef-opt \"%s\": the key is empty", spec);
+        return nd_errf(err, errlen, "--chef-opt \"%s\": the key is empty", spec);
     s_opt_t opt = {0};
     memcpy(opt.chef, spec, chef_len);
     opt.chef[chef_len] = '\0';
     if (s_find_chef(self, opt.chef))
-        return s_err(err, errlen, "--chef-opt \"%s\": chef %s is already cooking", spec, opt.chef);
+        return nd_errf(err, errlen, "--chef-opt \"%s\": chef %s is already cooking", spec,
+                       opt.chef);
     s_opt_t *opts = realloc(self->opts, (self->opt_count + 1) * sizeof *opts);
     if (!opts)
-        return s_err(err, errlen, "out of memory");
+        return nd_errf(err, errlen, "out of memory");
     self->opts = opts;
     opt.key = strndup(key, (size_t)(eq - key));
     opt.value = strdup(eq + 1);
     if (!opt.key || !opt.value) {
         free(opt.key);
         free(opt.value);
-        return s_err(err, errlen, "out of memory");
+        return nd_errf(err, errlen, "out of memory");
     }
     self->opts[self->opt_count++] = opt;
     return 0;
@@ -187,16 +177,16 @@ int nd_kitchen_chef_opt(nd_kitchen_t *self, const char *spec, char *err, size_t 
 int nd_kitchen_add_chef(nd_kitchen_t *self, const nd_chef_def_t *def, char *err, size_t errlen)
 {
     if (!def)
-        return s_err(err, errlen, "no chef");
+        return nd_errf(err, errlen, "no chef");
     if (def->abi != ND_CHEF_ABI)
-        return s_err(err, errlen, "chef %s is built for chef ABI %u, this kitchen has %u",
-                     def->name && nd_name_valid(def->name) ? def->name : "(unnamed)",
-                     (unsigned)def->abi, (unsigned)ND_CHEF_ABI);
+        return nd_errf(err, errlen, "chef %s is built for chef ABI %u, this kitchen has %u",
+                       def->name && nd_name_valid(def->name) ? def->name : "(unnamed)",
+                       (unsigned)def->abi, (unsigned)ND_CHEF_ABI);
     if (!def->name || !nd_name_valid(def->name))
-        return s_err(err, errlen, "invalid chef name \"%s\" (1-%d of A-Z a-z 0-9 _ . -)",
-                     def->name ? def->name : "", ND_NAME_MAX);
+        return nd_errf(err, errlen, "invalid chef name \"%s\" (1-%d of A-Z a-z 0-9 _ . -)",
+                       def->name ? def->name : "", ND_NAME_MAX);
     if (s_find_chef(self, def->name))
-        return s_err(err, errlen, "chef %s is added twice", def->name);
+        return nd_errf(err, errlen, "chef %s is added twice", def->name);
 
     s_chef_t *c = calloc(1, sizeof *c);
     s_chef_t **chefs = realloc(self->chefs, (self->chef_count + 1) * sizeof *chefs);
@@ -211,7 +201,7 @@ int nd_kitchen_add_chef(nd_kitchen_t *self, const nd_chef_def_t *def, char *err,
         if (c)
             free(c->opts.opts);
         free(c);
-        return s_err(err, errlen, "out of memory");
+        return nd_errf(err, errlen, "out of memory");
     }
     for (size_t i = 0; i < self->opt_count; i++)
         if (strcmp(self->opts[i].chef, def->name) == 0)
@@ -225,7 +215,7 @@ int nd_kitchen_add_chef(nd_kitchen_t *self, const nd_chef_def_t *def, char *err,
         if (def->create(&c->state, &c->opts, why, sizeof why) < 0) {
             free(c->opts.opts);
             free(c);
-            return s_err(err, errlen, "chef %s: %s", def->name, why[0] ? why : "create failed");
+            return nd_errf(err, errlen, "chef %s: %s", def->name, why[0] ? why : "create failed");
         }
     }
     /* Only now, so that a failed add leaves no trace. The pointers into

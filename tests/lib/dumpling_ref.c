@@ -10,25 +10,12 @@
  * elements is the one part not checked by it.) */
 #include "dumpling_ref.h"
 
+#include "../../common/err.h"
 #include "../../common/payload_internal.h" /* nd_utf8_valid */
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static int s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static bool s_str_is(const msgpack_object *o, const char *s)
 {
@@ -52,36 +39,36 @@ static int s_check(const msgpack_object *o, int depth, char *err, size_t errlen)
         return 0;
     case MSGPACK_OBJECT_STR:
         if (!nd_utf8_valid(o->via.str.ptr, o->via.str.size))
-            return s_err(err, errlen, "string is not valid UTF-8");
+            return nd_errf(err, errlen, "string is not valid UTF-8");
         return 0;
     case MSGPACK_OBJECT_ARRAY:
         if (depth + 1 > ND_DUMPLING_MAX_DEPTH)
-            return s_err(err, errlen, "nested too deeply");
+            return nd_errf(err, errlen, "nested too deeply");
         for (uint32_t i = 0; i < o->via.array.size; i++)
             if (s_check(&o->via.array.ptr[i], depth + 1, err, errlen) < 0)
                 return -1;
         return 0;
     case MSGPACK_OBJECT_MAP:
         if (depth + 1 > ND_DUMPLING_MAX_DEPTH)
-            return s_err(err, errlen, "nested too deeply");
+            return nd_errf(err, errlen, "nested too deeply");
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object *k = &o->via.map.ptr[i].key;
             if (k->type == MSGPACK_OBJECT_STR) {
                 if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
-                    return s_err(err, errlen, "map key is not valid UTF-8");
+                    return nd_errf(err, errlen, "map key is not valid UTF-8");
             } else if (k->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
                        k->type != MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-                return s_err(err, errlen, "map key is neither a string nor an integer");
+                return nd_errf(err, errlen, "map key is neither a string nor an integer");
             }
             if (s_check(&o->via.map.ptr[i].val, depth + 1, err, errlen) < 0)
                 return -1;
         }
         return 0;
     case MSGPACK_OBJECT_BIN:
-        return s_err(err, errlen, "binary data (bin) has no JSON form");
+        return nd_errf(err, errlen, "binary data (bin) has no JSON form");
     case MSGPACK_OBJECT_EXT:
     default:
-        return s_err(err, errlen, "extension type (ext) has no JSON form");
+        return nd_errf(err, errlen, "extension type (ext) has no JSON form");
     }
 }
 
@@ -90,9 +77,9 @@ static int s_name(const msgpack_object *o, const char *what, char out[ND_NAME_MA
                   size_t errlen)
 {
     if (o->type != MSGPACK_OBJECT_STR)
-        return s_err(err, errlen, "metadata %s is not a string", what);
+        return nd_errf(err, errlen, "metadata %s is not a string", what);
     if (!nd_name_validn(o->via.str.ptr, o->via.str.size))
-        return s_err(err, errlen, "metadata %s is not a valid name", what);
+        return nd_errf(err, errlen, "metadata %s is not a valid name", what);
     memcpy(out, o->via.str.ptr, o->via.str.size);
     out[o->via.str.size] = '\0';
     return 0;
@@ -101,40 +88,40 @@ static int s_name(const msgpack_object *o, const char *what, char out[ND_NAME_MA
 static int s_metadata(nd_dumpling_t *d, const msgpack_object *m, char *err, size_t errlen)
 {
     if (m->type != MSGPACK_OBJECT_MAP)
-        return s_err(err, errlen, "metadata is not a map");
+        return nd_errf(err, errlen, "metadata is not a map");
     bool has_chef = false, has_kitchen = false, has_driver = false, has_time = false;
     for (uint32_t i = 0; i < m->via.map.size; i++) {
         const msgpack_object *k = &m->via.map.ptr[i].key;
         const msgpack_object *v = &m->via.map.ptr[i].val;
         if (k->type != MSGPACK_OBJECT_STR)
-            return s_err(err, errlen, "metadata key is not a string");
+            return nd_errf(err, errlen, "metadata key is not a string");
         bool *seen = NULL;
         if (s_str_is(k, "chef")) {
             seen = &has_chef;
             if (*seen)
-                return s_err(err, errlen, "metadata has chef twice");
+                return nd_errf(err, errlen, "metadata has chef twice");
             if (s_name(v, "chef", d->chef, err, errlen) < 0)
                 return -1;
         } else if (s_str_is(k, "kitchen")) {
             seen = &has_kitchen;
             if (*seen)
-                return s_err(err, errlen, "metadata has kitchen twice");
+                return nd_errf(err, errlen, "metadata has kitchen twice");
             if (s_name(v, "kitchen", d->kitchen, err, errlen) < 0)
                 return -1;
         } else if (s_str_is(k, "driver")) {
             seen = &has_driver;
             if (*seen)
-                return s_err(err, errlen, "metadata has driver twice");
+                return nd_errf(err, errlen, "metadata has driver twice");
             if (s_str_is(v, "packet"))
                 d->driver = ND_DRIVER_PACKET;
             else if (s_str_is(v, "interval"))
                 d->driver = ND_DRIVER_INTERVAL;
             else
-                return s_err(err, errlen, "metadata driver is not \"packet\" or \"interval\"");
+                return nd_errf(err, errlen, "metadata driver is not \"packet\" or \"interval\"");
         } else if (s_str_is(k, "creation_time")) {
             seen = &has_time;
             if (*seen)
-                return s_err(err, errlen, "metadata has creation_time twice");
+                return nd_errf(err, errlen, "metadata has creation_time twice");
             if (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64)
                 d->creation_time = v->via.f64;
             else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
@@ -142,35 +129,35 @@ static int s_metadata(nd_dumpling_t *d, const msgpack_object *m, char *err, size
             else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
                 d->creation_time = (double)v->via.i64;
             else
-                return s_err(err, errlen, "metadata creation_time is not a number");
+                return nd_errf(err, errlen, "metadata creation_time is not a number");
             if (!isfinite(d->creation_time))
-                return s_err(err, errlen, "metadata creation_time is not finite");
+                return nd_errf(err, errlen, "metadata creation_time is not finite");
         } else if (s_str_is(k, "sequence")) {
             if (d->has_sequence)
-                return s_err(err, errlen, "metadata has sequence twice");
+                return nd_errf(err, errlen, "metadata has sequence twice");
             if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                return s_err(err, errlen, "metadata sequence is not an unsigned integer");
+                return nd_errf(err, errlen, "metadata sequence is not an unsigned integer");
             d->has_sequence = true;
             d->sequence = v->via.u64;
         } else {
             /* An extension: any key is fine as long as it becomes JSON. */
             if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
-                return s_err(err, errlen, "metadata key is not valid UTF-8");
+                return nd_errf(err, errlen, "metadata key is not valid UTF-8");
             char why[128] = "";
             if (s_check(v, 1, why, sizeof why) < 0)
-                return s_err(err, errlen, "metadata: %s", why);
+                return nd_errf(err, errlen, "metadata: %s", why);
         }
         if (seen)
             *seen = true;
     }
     if (!has_chef)
-        return s_err(err, errlen, "metadata has no chef");
+        return nd_errf(err, errlen, "metadata has no chef");
     if (!has_kitchen)
-        return s_err(err, errlen, "metadata has no kitchen");
+        return nd_errf(err, errlen, "metadata has no kitchen");
     if (!has_driver)
-        return s_err(err, errlen, "metadata has no driver");
+        return nd_errf(err, errlen, "metadata has no driver");
     if (!has_time)
-        return s_err(err, errlen, "metadata has no creation_time");
+        return nd_errf(err, errlen, "metadata has no creation_time");
     return 0;
 }
 
@@ -315,19 +302,19 @@ int nd_ref_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char 
     if (!d->unpacked.zone) {
         d->unpacked.zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
         if (!d->unpacked.zone)
-            return s_err(err, errlen, "out of memory");
+            return nd_errf(err, errlen, "out of memory");
     } else {
         msgpack_zone_clear(d->unpacked.zone);
     }
     if (len == 0)
-        return s_err(err, errlen, "empty body");
+        return nd_errf(err, errlen, "empty body");
 
     size_t end = 0;
     const char *bad = s_prescan(body, len, &end);
     if (bad)
-        return s_err(err, errlen, "%s", bad);
+        return nd_errf(err, errlen, "%s", bad);
     if (end != len)
-        return s_err(err, errlen, "%zu trailing bytes after the body", len - end);
+        return nd_errf(err, errlen, "%zu trailing bytes after the body", len - end);
 
     size_t off = 0;
     msgpack_object root;
@@ -336,18 +323,18 @@ int nd_ref_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char 
     case MSGPACK_UNPACK_SUCCESS:
         break;
     case MSGPACK_UNPACK_EXTRA_BYTES:
-        return s_err(err, errlen, "%zu trailing bytes after the body", len - off);
+        return nd_errf(err, errlen, "%zu trailing bytes after the body", len - off);
     case MSGPACK_UNPACK_CONTINUE:
-        return s_err(err, errlen, "truncated body");
+        return nd_errf(err, errlen, "truncated body");
     case MSGPACK_UNPACK_NOMEM_ERROR:
-        return s_err(err, errlen, "nested too deeply or out of memory");
+        return nd_errf(err, errlen, "nested too deeply or out of memory");
     case MSGPACK_UNPACK_PARSE_ERROR:
     default:
-        return s_err(err, errlen, "not msgpack");
+        return nd_errf(err, errlen, "not msgpack");
     }
 
     if (root.type != MSGPACK_OBJECT_MAP)
-        return s_err(err, errlen, "body is not a map");
+        return nd_errf(err, errlen, "body is not a map");
     const msgpack_object *metadata = NULL, *payload = NULL;
     for (uint32_t i = 0; i < root.via.map.size; i++) {
         const msgpack_object *k = &root.via.map.ptr[i].key;
@@ -356,19 +343,19 @@ int nd_ref_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char 
         else if (s_str_is(k, "payload") && !payload)
             payload = &root.via.map.ptr[i].val;
         else if (s_str_is(k, "metadata") || s_str_is(k, "payload"))
-            return s_err(err, errlen, "body has a key twice");
+            return nd_errf(err, errlen, "body has a key twice");
         else
-            return s_err(err, errlen, "body has a key other than metadata and payload");
+            return nd_errf(err, errlen, "body has a key other than metadata and payload");
     }
     if (!metadata)
-        return s_err(err, errlen, "body has no metadata");
+        return nd_errf(err, errlen, "body has no metadata");
     if (!payload)
-        return s_err(err, errlen, "body has no payload");
+        return nd_errf(err, errlen, "body has no payload");
     if (s_metadata(d, metadata, err, errlen) < 0)
         return -1;
     char why[128] = "";
     if (s_check(payload, 0, why, sizeof why) < 0)
-        return s_err(err, errlen, "payload: %s", why);
+        return nd_errf(err, errlen, "payload: %s", why);
     d->unpacked.data = root;
     d->metadata = *metadata;
     d->payload = *payload;

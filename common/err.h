@@ -1,0 +1,16 @@
+/* err.h: filling a caller's error buffer, the way every library call that
+ * takes (char *err, size_t errlen) reports why it failed (not installed, not
+ * part of the public API). */
+#ifndef ND_ERR_H
+#define ND_ERR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Formats the reason into err (when err and errlen are given). Returns -1,
+ * so that a failing path can `return nd_errf(err, errlen, ...)`. */
+int nd_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int nd_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+#endif
