@@ -15,33 +15,8 @@
 
 #include "netdumplings/dumpling.h"
 
-/* ---- Counting allocations: the decoder must not allocate once warm. The
- * executable's malloc family overrides libc's for the whole process; under
- * AddressSanitizer that would fight its allocator, so the check is skipped. */
-#if defined(__SANITIZE_ADDRESS__)
-#define S_COUNT_ALLOCS 0
-#else
-#define S_COUNT_ALLOCS 1
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static volatile long s_allocs;
-void *malloc(size_t n)
-{
-    s_allocs++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t m)
-{
-    s_allocs++;
-    return __libc_calloc(n, m);
-}
-void *realloc(void *p, size_t n)
-{
-    s_allocs++;
-    return __libc_realloc(p, n);
-}
-#endif
+/* ---- Counting allocations: the decoder must not allocate once warm. */
+#include "count_allocs.h"
 
 /* The seed's example (docs: netdumplings-overview.rst), with valid names:
  * "chef name" and "kitchen name" have spaces, which names may not. */

@@ -16,32 +16,8 @@
 #include "netdumplings/kitchen.h"
 #include "netdumplings/log.h"
 
-/* ---- Counting allocations: cooking must not allocate once warm (see
- * test_dumpling.c for why this is skipped under AddressSanitizer). */
-#if defined(__SANITIZE_ADDRESS__)
-#define S_COUNT_ALLOCS 0
-#else
-#define S_COUNT_ALLOCS 1
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static volatile long s_allocs;
-void *malloc(size_t n)
-{
-    s_allocs++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t m)
-{
-    s_allocs++;
-    return __libc_calloc(n, m);
-}
-void *realloc(void *p, size_t n)
-{
-    s_allocs++;
-    return __libc_realloc(p, n);
-}
-#endif
+/* ---- Counting allocations: cooking must not allocate once warm. */
+#include "count_allocs.h"
 
 /* ---- What the serve callback saw: fixed buffers, so serving allocates nothing. */
 
