@@ -20,23 +20,16 @@ typedef struct {
     uint8_t mac[6];
 } s_host_t;
 
-typedef struct {
-    nd_lru_t *hosts; /* sender IPv4 address, 4 bytes -> s_host_t */
-    nd_ratelimit_t evict_log;
-} s_state_t;
+/* The state: the hosts seen, sender IPv4 address (4 bytes) -> s_host_t. */
+typedef nd_lru_t s_state_t;
 
 /* Records that `spa` answered from `mac` and returns the note for that reply. */
 static const char *s_reply(s_state_t *self, const uint8_t spa[4], const uint8_t mac[6])
 {
-    uint64_t evicted = nd_lru_evicted(self->hosts);
     bool inserted;
-    s_host_t *h = nd_lru_get(self->hosts, spa, 4, &inserted);
+    s_host_t *h = nd_lru_get(self, spa, 4, &inserted);
     if (!h)
         return "source device is new"; /* still right; the host is just not remembered */
-    if (nd_lru_evicted(self->hosts) != evicted)
-        nd_log_limited(&self->evict_log, 60, ND_LOG_WARN,
-                       "ARPChef: table full (%zu hosts), %llu evicted so far",
-                       nd_lru_max(self->hosts), (unsigned long long)nd_lru_evicted(self->hosts));
     const char *note = NULL;
     if (inserted)
         note = "source device is new";
@@ -52,14 +45,12 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
     if (nd_chef_opt_long(opts, "max_hosts", S_DEFAULT_MAX_HOSTS, 1, 10000000, &max, err, errlen) <
         0)
         return -1;
-    s_state_t *self = calloc(1, sizeof *self);
-    if (self)
-        self->hosts = nd_lru_new((size_t)max, sizeof(s_host_t));
-    if (!self || !self->hosts) {
-        free(self);
+    s_state_t *self = nd_lru_new((size_t)max, sizeof(s_host_t));
+    if (!self) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    nd_lru_warn_evictions(self, "ARPChef", "hosts");
     *state = self;
     return 0;
 }
@@ -67,10 +58,7 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
 static void s_destroy(void *state)
 {
     s_state_t *self = state;
-    if (!self)
-        return;
-    nd_lru_destroy(&self->hosts);
-    free(self);
+    nd_lru_destroy(&self);
 }
 
 static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)

@@ -20,22 +20,15 @@ typedef struct {
     double latest;
 } s_seen_t;
 
-typedef struct {
-    nd_lru_t *names; /* presentation form, no NUL -> s_seen_t */
-    nd_ratelimit_t evict_log;
-} s_state_t;
+/* The state: the names looked up, presentation form (no NUL) -> s_seen_t. */
+typedef nd_lru_t s_state_t;
 
 /* Counts one lookup of `name` at `when`, making it the most recently seen. */
 static int s_count(s_state_t *self, const char *name, double when)
 {
-    uint64_t evicted = nd_lru_evicted(self->names);
-    s_seen_t *seen = nd_lru_get(self->names, name, strlen(name), NULL);
+    s_seen_t *seen = nd_lru_get(self, name, strlen(name), NULL);
     if (!seen)
         return -1;
-    if (nd_lru_evicted(self->names) != evicted)
-        nd_log_limited(&self->evict_log, 60, ND_LOG_WARN,
-                       "DNSLookupChef: table full (%zu names), %llu evicted so far",
-                       nd_lru_max(self->names), (unsigned long long)nd_lru_evicted(self->names));
     seen->count++;
     seen->latest = when;
     return 0;
@@ -91,14 +84,12 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
     if (nd_chef_opt_long(opts, "max_names", S_DEFAULT_MAX_NAMES, 1, 10000000, &max, err, errlen) <
         0)
         return -1;
-    s_state_t *self = calloc(1, sizeof *self);
-    if (self)
-        self->names = nd_lru_new((size_t)max, sizeof(s_seen_t));
-    if (!self || !self->names) {
-        free(self);
+    s_state_t *self = nd_lru_new((size_t)max, sizeof(s_seen_t));
+    if (!self) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    nd_lru_warn_evictions(self, "DNSLookupChef", "names");
     *state = self;
     return 0;
 }
@@ -106,10 +97,7 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
 static void s_destroy(void *state)
 {
     s_state_t *self = state;
-    if (!self)
-        return;
-    nd_lru_destroy(&self->names);
-    free(self);
+    nd_lru_destroy(&self);
 }
 
 static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
@@ -147,9 +135,9 @@ static int s_interval(void *state, nd_cook_t *cook)
     nd_pl_key(p, "lookups_seen");
     nd_pl_map(p);
     /* Least to most recently seen: the expected payloads list them so. */
-    for (const s_seen_t *seen = nd_lru_first(self->names); seen; seen = nd_lru_next(self->names)) {
+    for (const s_seen_t *seen = nd_lru_first(self); seen; seen = nd_lru_next(self)) {
         size_t len;
-        const char *name = nd_lru_cursor(self->names, &len);
+        const char *name = nd_lru_cursor(self, &len);
         nd_pl_keyn(p, name, len);
         nd_pl_map(p);
         nd_pl_kv_uint(p, "count", seen->count);
@@ -159,8 +147,8 @@ static int s_interval(void *state, nd_cook_t *cook)
     nd_pl_end(p);
     /* Only once the bound was hit, so that a normal payload is exactly the
      * Python chef's. */
-    if (nd_lru_evicted(self->names))
-        nd_pl_kv_uint(p, "lookups_evicted", nd_lru_evicted(self->names));
+    if (nd_lru_evicted(self))
+        nd_pl_kv_uint(p, "lookups_evicted", nd_lru_evicted(self));
     nd_pl_end(p);
     return nd_cook_serve(cook);
 }

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "netdumplings/log.h"
 #include "netdumplings/lru.h"
 
 /* One entry; its value follows at S_HDR bytes from the start. Entries are cut
@@ -47,6 +48,8 @@ struct nd_lru {
     size_t value_size, stride;
     uint64_t evicted;
     uint64_t key[2];
+    const char *owner, *what; /* nd_lru_warn_evictions */
+    nd_ratelimit_t evict_log;
 };
 
 /* ---- SipHash-2-4 (Aumasson & Bernstein), the reference algorithm -------- */
@@ -252,6 +255,10 @@ void *nd_lru_get(nd_lru_t *self, const void *key, size_t len, bool *inserted)
         s_unlink(self, n);
         self->size--;
         self->evicted++;
+        if (self->owner)
+            nd_log_limited(&self->evict_log, 60, ND_LOG_WARN,
+                           "%s: table full (%zu %s), %llu evicted so far", self->owner, self->max,
+                           self->what, (unsigned long long)self->evicted);
     } else {
         self->free = n->next;
     }
@@ -316,6 +323,12 @@ size_t nd_lru_max(const nd_lru_t *self)
 uint64_t nd_lru_evicted(const nd_lru_t *self)
 {
     return self->evicted;
+}
+
+void nd_lru_warn_evictions(nd_lru_t *self, const char *owner, const char *what)
+{
+    self->owner = owner;
+    self->what = what;
 }
 
 void nd_lru_reset(nd_lru_t *self)

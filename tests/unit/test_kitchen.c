@@ -18,6 +18,7 @@
 
 /* ---- Counting allocations: cooking must not allocate once warm. */
 #include "count_allocs.h"
+#include "capture_stderr.h"
 
 /* ---- What the serve callback saw: fixed buffers, so serving allocates nothing. */
 
@@ -279,37 +280,6 @@ static void test_invalid_payload_dropped(void **state)
     nd_kitchen_destroy(&k);
     nd_log_setup("test_kitchen", ND_LOG_INFO);
     free(s);
-}
-
-/* Sends stderr (where nd_log writes) to a file until s_capture_end(). */
-typedef struct {
-    char path[64];
-    int fd;
-    int saved;
-} s_capture_t;
-
-static void s_capture_begin(s_capture_t *c)
-{
-    snprintf(c->path, sizeof c->path, "/tmp/test_kitchen_log_XXXXXX");
-    c->fd = mkstemp(c->path);
-    assert_true(c->fd >= 0);
-    fflush(stderr);
-    c->saved = dup(2);
-    dup2(c->fd, 2);
-}
-
-/* Restores stderr and returns what was written (static buffer). */
-static const char *s_capture_end(s_capture_t *c)
-{
-    static char log[8192];
-    fflush(stderr);
-    dup2(c->saved, 2);
-    close(c->saved);
-    ssize_t n = pread(c->fd, log, sizeof log - 1, 0);
-    log[n > 0 ? n : 0] = '\0';
-    close(c->fd);
-    unlink(c->path);
-    return log;
 }
 
 static void test_failing_chef_disabled(void **state)

@@ -1,6 +1,6 @@
 /* test_lru.c: nd_lru_t, the bounded least-recently-used map: hits, misses,
  * eviction order and count, iteration order, reset, long and odd keys, many
- * keys, and entry reuse once full. */
+ * keys, entry reuse once full, and the warning when a table starts forgetting. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,7 +12,10 @@
 
 #include <cmocka.h>
 
+#include "netdumplings/log.h"
 #include "netdumplings/lru.h"
+
+#include "capture_stderr.h"
 
 typedef struct {
     uint64_t count;
@@ -333,13 +336,50 @@ static void test_many_keys(void **state)
     nd_lru_destroy(&lru);
 }
 
+/* A named table warns on its first eviction, once for a burst of them; an
+ * unnamed one never does. */
+static void test_eviction_warning(void **state)
+{
+    (void)state;
+    nd_log_setup("test_lru", ND_LOG_INFO);
+    for (int named = 0; named < 2; named++) {
+        nd_lru_t *t = nd_lru_new(2, sizeof(s_val_t));
+        assert_non_null(t);
+        if (named)
+            nd_lru_warn_evictions(t, "TestChef", "names");
+        s_capture_t cap;
+        s_capture_begin(&cap);
+        assert_non_null(nd_lru_get(t, "a", 1, NULL));
+        assert_non_null(nd_lru_get(t, "b", 1, NULL));
+        const char *log = s_capture_end(&cap);
+        assert_null(strstr(log, "table full")); /* not full yet */
+        s_capture_begin(&cap);
+        for (int i = 0; i < 10; i++) {
+            char key[8];
+            snprintf(key, sizeof key, "k%d", i);
+            assert_non_null(nd_lru_get(t, key, strlen(key), NULL));
+        }
+        log = s_capture_end(&cap);
+        assert_int_equal(nd_lru_evicted(t), 10);
+        if (named) {
+            const char *w = strstr(log, "TestChef: table full (2 names), 1 evicted so far");
+            assert_non_null(w);
+            assert_null(
+                strstr(w + strlen("TestChef: table full"), "table full")); /* once a minute */
+        } else {
+            assert_null(strstr(log, "table full"));
+        }
+        nd_lru_destroy(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_and_destroy), cmocka_unit_test(test_insert_and_hit),
         cmocka_unit_test(test_eviction_order),  cmocka_unit_test(test_iteration),
         cmocka_unit_test(test_reset),           cmocka_unit_test(test_long_and_odd_keys),
-        cmocka_unit_test(test_many_keys),
+        cmocka_unit_test(test_many_keys),       cmocka_unit_test(test_eviction_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

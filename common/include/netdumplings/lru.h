@@ -64,6 +64,12 @@ size_t nd_lru_size(const nd_lru_t *self);
 size_t nd_lru_max(const nd_lru_t *self);
 uint64_t nd_lru_evicted(const nd_lru_t *self);
 
+/* From now on an insert that evicts says so, at most once a minute, as
+ * "OWNER: table full (MAX WHAT), N evicted so far" (a warning): a chef's table
+ * that starts forgetting is worth knowing about. `owner` and `what` are kept,
+ * not copied (string literals). */
+void nd_lru_warn_evictions(nd_lru_t *self, const char *owner, const char *what);
+
 /* Empties the table and zeroes the eviction count, keeping its memory (and its
  * hash key) for the entries to come. */
 void nd_lru_reset(nd_lru_t *self);
