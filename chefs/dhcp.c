@@ -9,17 +9,7 @@
 
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
-    *state = calloc(1, sizeof(nd_dhcp_t));
-    if (!*state) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static void s_destroy(void *state)
-{
-    free(state);
+    return nd_chef_zeroed_state(state, sizeof(nd_dhcp_t), err, errlen);
 }
 
 static void s_ip4(nd_payload_t *p, const char *key, const uint8_t a[4], bool present)
@@ -81,7 +71,7 @@ const nd_chef_def_t nd_chef_dhcp = {
     .name = "DHCPChef",
     .summary = "every DHCPv4 message: MAC, host name, requested and assigned address",
     .create = s_create,
-    .destroy = s_destroy,
+    .destroy = free,
     .packet = s_packet,
 };
 

@@ -10,17 +10,7 @@
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
     /* The parsed request is 2 KB: kept here rather than on the stack. */
-    *state = calloc(1, sizeof(nd_http_request_t));
-    if (!*state) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static void s_destroy(void *state)
-{
-    free(state);
+    return nd_chef_zeroed_state(state, sizeof(nd_http_request_t), err, errlen);
 }
 
 static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
@@ -56,7 +46,7 @@ const nd_chef_def_t nd_chef_http_request = {
     .name = "HTTPRequestChef",
     .summary = "every HTTP/1.x request on any port: method, host, path, user agent, addresses",
     .create = s_create,
-    .destroy = s_destroy,
+    .destroy = free,
     .packet = s_packet,
 };
 

@@ -12,17 +12,7 @@ typedef struct {
 
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
-    *state = calloc(1, sizeof(s_state_t));
-    if (!*state) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static void s_destroy(void *state)
-{
-    free(state);
+    return nd_chef_zeroed_state(state, sizeof(s_state_t), err, errlen);
 }
 
 static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
@@ -66,7 +56,7 @@ const nd_chef_def_t nd_chef_icmp_count = {
     .name = "ICMPCountChef",
     .summary = "cumulative count of ICMP and ICMPv6 messages per type, every poke",
     .create = s_create,
-    .destroy = s_destroy,
+    .destroy = free,
     .packet = s_packet,
     .interval = s_interval,
 };

@@ -11,17 +11,7 @@ typedef struct {
 
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
-    *state = calloc(1, sizeof(s_state_t));
-    if (!*state) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static void s_destroy(void *state)
-{
-    free(state);
+    return nd_chef_zeroed_state(state, sizeof(s_state_t), err, errlen);
 }
 
 /* A malformed packet has the bits of its intact lower layers only, so it is
@@ -57,7 +47,7 @@ const nd_chef_def_t nd_chef_packet_count = {
     .name = "PacketCountChef",
     .summary = "cumulative count of packets per layer (Ethernet, IP, TCP, DNS, ...), every poke",
     .create = s_create,
-    .destroy = s_destroy,
+    .destroy = free,
     .packet = s_packet,
     .interval = s_interval,
 };

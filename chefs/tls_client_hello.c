@@ -37,12 +37,7 @@ typedef struct {
 
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
-    *state = calloc(1, sizeof(s_state_t));
-    if (!*state) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
+    return nd_chef_zeroed_state(state, sizeof(s_state_t), err, errlen);
 }
 
 static void s_destroy(void *state)

@@ -64,6 +64,12 @@ struct nd_kitchen {
     nd_ratelimit_t rl_chef;
 };
 
+int nd_chef_zeroed_state(void **state, size_t size, char *err, size_t errlen)
+{
+    *state = calloc(1, size);
+    return *state ? 0 : nd_errf(err, errlen, "out of memory");
+}
+
 const char *nd_chef_opt(const nd_chef_opts_t *opts, const char *key, const char *fallback)
 {
     if (!opts || !key)

@@ -38,6 +38,11 @@ const char *nd_chef_opt(const nd_chef_opts_t *opts, const char *key, const char 
 int nd_chef_opt_long(const nd_chef_opts_t *opts, const char *key, const char *fallback, long min,
                      long max, long *out, char *err, size_t errlen);
 
+/* For a create() whose state is one zeroed block of `size` bytes (its
+ * destroy can then be `free`): *state = calloc(1, size). Returns 0, or -1
+ * with "out of memory" in err. */
+int nd_chef_zeroed_state(void **state, size_t size, char *err, size_t errlen);
+
 typedef struct nd_chef_def {
     uint32_t abi;        /* ND_CHEF_ABI */
     const char *name;    /* a valid name, e.g. "DNSLookupChef" */
