@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "netdumplings/log.h"
@@ -28,6 +30,19 @@ void nd_print_version(const char *prog)
            CZMQ_VERSION_MAJOR, CZMQ_VERSION_MINOR, CZMQ_VERSION_PATCH, msgpack_version(),
            JANSSON_VERSION);
     printf("%s\n", pcap_lib_version());
+}
+
+void nd_boot_id(char out[ND_BOOT_ID_LEN + 1])
+{
+    unsigned char b[ND_BOOT_ID_LEN / 2];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        double t = nd_now();
+        long pid = (long)getpid();
+        memcpy(b, &t, 8);
+        memcpy(b + 8, &pid, sizeof pid < 8 ? sizeof pid : 8);
+    }
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 bool nd_cli_verbosity(int opt, int *level)

@@ -123,7 +123,7 @@ typedef struct {
     double hb_next;     /* monotonic */
     uint64_t hb_seq;
     char hb_name[ND_NAME_MAX + 1];
-    char hb_boot_id[33];
+    char hb_boot_id[ND_BOOT_ID_LEN + 1];
     double hb_start_time;
     nd_payload_t *hb_pl;
 

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -108,15 +107,7 @@ int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
                  gw->hub_endpoint);
         return -1;
     }
-    unsigned char b[16];
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
-        double t = nd_now();
-        long pid = (long)getpid();
-        memcpy(b, &t, 8);
-        memcpy(b + 8, &pid, sizeof pid < 8 ? sizeof pid : 8);
-    }
-    for (int i = 0; i < 16; i++)
-        snprintf(gw->hb_boot_id + 2 * i, 3, "%02x", b[i]);
+    nd_boot_id(gw->hb_boot_id);
     gw->hb_start_time = nd_now();
     char host[256] = "";
     gethostname(host, sizeof host - 1);

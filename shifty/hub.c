@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -83,7 +82,7 @@ struct sh_hub {
     void *xpub;
     nd_curve_auth_t *auth; /* CURVE authenticator, NULL without --curve-secret */
     sh_limits_t *limits;   /* counts disconnects on the XSUB (--max-message) */
-    char boot_id[33];
+    char boot_id[ND_BOOT_ID_LEN + 1];
     double started, started_mono;
     double next_status;     /* monotonic */
     double next_expiry;     /* monotonic */
@@ -144,19 +143,6 @@ static void s_peer(zmq_msg_t *m, sh_peer_t *out)
     const char *pa = zmq_msg_gets(m, "Peer-Address");
     if (pa)
         snprintf(out->host, sizeof out->host, "%s", pa);
-}
-
-static void s_boot_id(char out[33])
-{
-    unsigned char b[16];
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
-        double t = nd_now();
-        long pid = (long)getpid();
-        memcpy(b, &t, 8);
-        memcpy(b + 8, &pid, sizeof pid < 8 ? sizeof pid : 8);
-    }
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 static int s_bind(void *sock, const char *address, int port, const char *what, char *err,
@@ -246,7 +232,7 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
     self->started_mono = nd_monotonic();
     self->started = nd_now();
     self->next_expiry = self->started_mono;
-    s_boot_id(self->boot_id);
+    nd_boot_id(self->boot_id);
     nd_info("boot id %s", self->boot_id);
     if (config->upstream && !(self->up = sh_upstream_new(self->ctx, config->upstream, err, errlen)))
         goto fail;

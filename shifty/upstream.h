@@ -21,7 +21,7 @@
 /* One hub a message went through, and whom that hub had it from. */
 typedef struct {
     char hub[ND_NAME_MAX + 1];
-    char boot_id[33];
+    char boot_id[ND_BOOT_ID_LEN + 1];
     char from[INET6_ADDRSTRLEN + 8]; /* host of the kitchen or hub it came from */
 } sh_hop_t;
 

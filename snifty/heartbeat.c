@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -24,28 +23,13 @@ struct sn_heartbeat {
     sn_pub_t *pub;
     nd_payload_t *pl;
     char topic[ND_NAME_MAX + 16];
-    char boot_id[33];
+    char boot_id[ND_BOOT_ID_LEN + 1];
     char hostname[256];
     double start_time; /* epoch seconds */
     double next;       /* monotonic */
     bool was_ready;
     uint64_t seq; /* heartbeats sent, this one included */
 };
-
-/* 128 random bits as hex. getrandom() may be missing on odd systems: fall back
- * to time and pid, which still tells restarts apart. */
-static void s_make_boot_id(char out[33])
-{
-    unsigned char b[16];
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
-        double t = nd_now();
-        long pid = (long)getpid();
-        memcpy(b, &t, 8);
-        memcpy(b + 8, &pid, sizeof pid < 8 ? sizeof pid : 8);
-    }
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 sn_heartbeat_t *sn_heartbeat_new(const sn_heartbeat_info_t *info, pcap_t *pcap,
                                  nd_kitchen_t *kitchen, const nd_dissect_stats_t *dstats,
@@ -64,7 +48,7 @@ sn_heartbeat_t *sn_heartbeat_new(const sn_heartbeat_info_t *info, pcap_t *pcap,
     self->dstats = dstats;
     self->pub = pub;
     snprintf(self->topic, sizeof self->topic, "$kitchen/%s", info->kitchen_name);
-    s_make_boot_id(self->boot_id);
+    nd_boot_id(self->boot_id);
     if (gethostname(self->hostname, sizeof self->hostname) != 0)
         snprintf(self->hostname, sizeof self->hostname, "unknown");
     self->hostname[sizeof self->hostname - 1] = '\0';

@@ -42,6 +42,12 @@ int nd_cli_no_operands(int argc, char **argv, int optind, const char *prog);
 int nd_parse_long(const char *s, long min, long max, long *out);
 int nd_parse_double(const char *s, double min, double max, double *out);
 
+/* A fresh boot id for this run of a program (its heartbeats carry it, so that
+ * a restart is told from a pause): 128 random bits as 32 hex digits. Falls
+ * back to the time and pid when getrandom() fails. */
+#define ND_BOOT_ID_LEN 32
+void nd_boot_id(char out[ND_BOOT_ID_LEN + 1]);
+
 /* Installs SIGINT/SIGTERM handlers that set *flag (and ignores SIGPIPE). czmq's
  * own handler is switched off so that the program sees the signal itself. */
 void nd_signals_install(volatile sig_atomic_t *flag);
