@@ -11,52 +11,7 @@
 #include "netdumplings/dumpling.h"
 #include "netdumplings/kitchen.h"
 
-/* Every dumpling served, as "chef driver payload-json", one per line. */
-typedef struct {
-    char *lines[64];
-    size_t count;
-} s_served_t;
-
-static int s_serve(void *arg, const char *topic, size_t topic_len, const uint8_t *body,
-                   size_t body_len)
-{
-    s_served_t *served = arg;
-    nd_dumpling_t d;
-    char err[256];
-    nd_dumpling_init(&d);
-    if (nd_dumpling_decode(&d, body, body_len, err, sizeof err) != 0)
-        fail_msg("a chef's dumpling does not decode: %s", err);
-    json_t *payload = nd_msgpack_to_json(&d.payload);
-    char *text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    assert_true(served->count < sizeof served->lines / sizeof served->lines[0]);
-    size_t len = strlen(d.chef) + strlen(text) + 32;
-    char *line = malloc(len);
-    snprintf(line, len, "%s %s %s", d.chef, nd_driver_name(d.driver), text);
-    served->lines[served->count++] = line;
-    free(text);
-    json_decref(payload);
-    nd_dumpling_release(&d);
-    return 0;
-}
-
-static void s_clear(s_served_t *served)
-{
-    for (size_t i = 0; i < served->count; i++)
-        free(served->lines[i]);
-    served->count = 0;
-}
-
-static nd_kitchen_t *s_kitchen(s_served_t *served, const char *chef, const char *opt)
-{
-    char err[256] = "";
-    nd_kitchen_t *k = nd_kitchen_new("test", s_serve, served, err, sizeof err);
-    assert_non_null(k);
-    if (opt && nd_kitchen_chef_opt(k, opt, err, sizeof err) != 0)
-        fail_msg("chef opt %s: %s", opt, err);
-    if (nd_kitchen_add_chef(k, nd_builtin_chef(chef), err, sizeof err) != 0)
-        fail_msg("add %s: %s", chef, err);
-    return k;
-}
+#include "served.h"
 
 static const char s_tls_line[] =
     "TLSClientHelloChef packet {\"server_name\":\"notifications-pa.googleapis.com\","
@@ -72,7 +27,7 @@ static void test_tls_whole_and_split(void **state)
     nd_kitchen_packet(k, &t_pkt);
     assert_int_equal(served.count, 1);
     assert_string_equal(served.lines[0], s_tls_line);
-    s_clear(&served);
+    s_served_clear(&served);
 
     /* Cut at every byte into two segments, each in a buffer of its own size
      * (ASan sees any over-read): the hello is read once, when whole. */
@@ -97,7 +52,7 @@ static void test_tls_whole_and_split(void **state)
         if (served.count != 1)
             fail_msg("cut at %zu: %zu dumplings", cut, served.count);
         assert_string_equal(served.lines[0], s_tls_line);
-        s_clear(&served);
+        s_served_clear(&served);
     }
 
     /* The second half out of order (a gap): given up, nothing made, and the
@@ -112,7 +67,7 @@ static void test_tls_whole_and_split(void **state)
     assert_int_equal(served.count, 0);
     nd_kitchen_packet(k, &t_pkt);
     assert_int_equal(served.count, 1);
-    s_clear(&served);
+    s_served_clear(&served);
 
     /* Many flows left half-done: the pending table stays bounded. */
     for (uint16_t port = 1; port < 200; port++) {
@@ -138,7 +93,7 @@ static void test_http(void **state)
                         "\"client\":\"192.168.1.128\",\"client_port\":42170,"
                         "\"server\":\"216.58.208.142\",\"server_port\":80,"
                         "\"time\":1643129441.0306909,\"truncated\":false}");
-    s_clear(&served);
+    s_served_clear(&served);
     /* An oversized path: cut and flagged. */
     static char big[3000];
     int n = snprintf(big, sizeof big, "GET /%02500d HTTP/1.1\r\nHost: h\r\n\r\n", 1);
@@ -149,7 +104,7 @@ static void test_http(void **state)
     nd_kitchen_packet(k, &p);
     assert_int_equal(served.count, 1);
     assert_non_null(strstr(served.lines[0], "\"truncated\":true"));
-    s_clear(&served);
+    s_served_clear(&served);
     nd_kitchen_destroy(&k);
 }
 
@@ -165,7 +120,7 @@ static void test_top_talkers(void **state)
     assert_non_null(strstr(err, "n must be"));
     nd_kitchen_destroy(&k);
 
-    k = s_kitchen(&served, "TopTalkersChef", "TopTalkersChef:n=1");
+    k = s_kitchen(&served, "TopTalkersChef", (const char *[]){"TopTalkersChef:n=1", NULL});
     t_load("ndpi-http.pcapng",
            4); /* 192.168.1.128 -> 216.58.208.142, 140 bytes (tshark frame.len) */
     nd_kitchen_packet(k, &t_pkt);
@@ -187,16 +142,16 @@ static void test_top_talkers(void **state)
                         "TopTalkersChef interval {\"total_bytes\":0,\"total_packets\":0,"
                         "\"hosts_by_bytes\":[],\"hosts_by_packets\":[],"
                         "\"conversations_by_bytes\":[],\"conversations_by_packets\":[]}");
-    s_clear(&served);
+    s_served_clear(&served);
     nd_kitchen_destroy(&k);
 
     /* A full table: the rest is counted as untracked and flagged. */
-    k = s_kitchen(&served, "TopTalkersChef", "TopTalkersChef:max_hosts=1");
+    k = s_kitchen(&served, "TopTalkersChef", (const char *[]){"TopTalkersChef:max_hosts=1", NULL});
     nd_kitchen_packet(k, &t_pkt);
     nd_kitchen_poke(k, t_pkt.ts + 5);
     assert_int_equal(served.count, 1);
     assert_non_null(strstr(served.lines[0], "\"truncated\":true,\"untracked_host_packets\":1"));
-    s_clear(&served);
+    s_served_clear(&served);
     nd_kitchen_destroy(&k);
 }
 
@@ -230,7 +185,7 @@ static void test_dhcp(void **state)
         "\"hostname\":\"laptop\",\"requested_ip\":\"192.168.1.23\","
         "\"client_ip\":null,\"your_ip\":null,\"client_id\":\"01:ab:cd\","
         "\"time\":12.5,\"truncated\":false}");
-    s_clear(&served);
+    s_served_clear(&served);
     /* Other ports, a cut message, broken options: nothing. */
     p.dport = 53;
     nd_kitchen_packet(k, &p);
