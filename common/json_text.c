@@ -474,17 +474,24 @@ static int s_value(nd_strbuf_t *b, const msgpack_object *o, int depth)
     }
 }
 
+/* Ends what was written from `start` on: NUL-terminated when rc is 0, taken
+ * back when it is not. Returns 0 or -1. */
+static int s_finish(nd_strbuf_t *out, size_t start, int rc)
+{
+    if (rc == 0 && s_reserve(out, 0) == 0) {
+        out->data[out->len] = '\0';
+        return 0;
+    }
+    out->len = start;
+    if (out->data)
+        out->data[start] = '\0';
+    return -1;
+}
+
 int nd_msgpack_json_text(const msgpack_object *o, nd_strbuf_t *out)
 {
     size_t start = out->len;
-    if (s_value(out, o, 0) < 0 || s_reserve(out, 0) < 0) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-        return -1;
-    }
-    out->data[out->len] = '\0';
-    return 0;
+    return s_finish(out, start, s_value(out, o, 0));
 }
 
 int nd_dumpling_json_text(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out)
@@ -502,12 +509,5 @@ int nd_dumpling_json_text(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out
         rc = s_value(out, &d->payload, 0);
     if (rc == 0)
         rc = s_putc(out, '}');
-    if (rc < 0) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-        return -1;
-    }
-    out->data[out->len] = '\0';
-    return 0;
+    return s_finish(out, start, rc);
 }
