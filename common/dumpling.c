@@ -361,12 +361,11 @@ static void s_object(const s_tok_t *t, msgpack_object *o)
     }
 }
 
-/* Starts container object `o` (if not NULL) of t->n elements: room for them
- * from the zone. Returns the elements (NULL when there are none or nothing is
- * built), or sets the refusal and returns NULL with *failed. */
-static void *s_container(s_scan_t *s, const s_tok_t *t, msgpack_object *o, bool *failed)
+/* Starts container object `o` (if not NULL) of t->n elements. Returns room
+ * for them from the zone: NULL when there are none or nothing is built, and
+ * NULL with the body refused (s->why) when out of memory. */
+static void *s_container(s_scan_t *s, const s_tok_t *t, msgpack_object *o)
 {
-    *failed = false;
     if (!o)
         return NULL;
     bool map = t->kind == S_MAP;
@@ -375,7 +374,6 @@ static void *s_container(s_scan_t *s, const s_tok_t *t, msgpack_object *o, bool 
     if (t->n > 0 &&
         !(kids = msgpack_zone_malloc(s->zone, (size_t)t->n * (map ? sizeof(msgpack_object_kv)
                                                                   : sizeof(msgpack_object))))) {
-        *failed = true;
         s_refuse(s, "out of memory");
         return NULL;
     }
@@ -405,7 +403,6 @@ static int s_value(s_scan_t *s, int outer, msgpack_object *o)
     s_tok_t t;
     if (s_token(s, &t) < 0)
         return -1;
-    bool failed;
     switch (t.kind) {
     case S_STR:
         if (!nd_utf8_valid(t.at, t.n))
@@ -418,8 +415,8 @@ static int s_value(s_scan_t *s, int outer, msgpack_object *o)
     case S_ARRAY: {
         if (outer >= S_MAX_OUTER)
             return s_refuse(s, "nested too deeply");
-        msgpack_object *kids = s_container(s, &t, o, &failed);
-        if (failed)
+        msgpack_object *kids = s_container(s, &t, o);
+        if (s->why)
             return -1;
         for (uint64_t i = 0; i < t.n; i++)
             if (s_value(s, outer + 1, kids ? &kids[i] : NULL) < 0)
@@ -429,8 +426,8 @@ static int s_value(s_scan_t *s, int outer, msgpack_object *o)
     case S_MAP: {
         if (outer >= S_MAX_OUTER)
             return s_refuse(s, "nested too deeply");
-        msgpack_object_kv *kv = s_container(s, &t, o, &failed);
-        if (failed)
+        msgpack_object_kv *kv = s_container(s, &t, o);
+        if (s->why)
             return -1;
         for (uint64_t i = 0; i < t.n; i++) {
             s_tok_t k;
@@ -496,9 +493,8 @@ static int s_metadata(s_scan_t *s, nd_dumpling_t *d, msgpack_object *o)
         return -1;
     if (m.kind != S_MAP)
         return s_refuse(s, "metadata is not a map");
-    bool failed;
-    msgpack_object_kv *kv = s_container(s, &m, o, &failed);
-    if (failed)
+    msgpack_object_kv *kv = s_container(s, &m, o);
+    if (s->why)
         return -1;
     bool has_chef = false, has_kitchen = false, has_driver = false, has_time = false;
     for (uint64_t i = 0; i < m.n; i++) {
@@ -602,15 +598,15 @@ static int s_body(nd_dumpling_t *d, const void *body, size_t len, msgpack_zone *
     s_scan_t s = {.p = body, .end = (const uint8_t *)body + len, .zone = zone};
     msgpack_object root, *ro = zone ? &root : NULL;
     s_tok_t rt;
-    bool has_metadata = false, has_payload = false, failed;
+    bool has_metadata = false, has_payload = false;
     if (s_token(&s, &rt) < 0)
         goto refused;
     if (rt.kind != S_MAP) {
         s_refuse(&s, "body is not a map");
         goto refused;
     }
-    msgpack_object_kv *kv = s_container(&s, &rt, ro, &failed);
-    if (failed)
+    msgpack_object_kv *kv = s_container(&s, &rt, ro);
+    if (s.why)
         goto refused;
     for (uint64_t i = 0; i < rt.n; i++) {
         s_tok_t k;
