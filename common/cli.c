@@ -65,11 +65,11 @@ int nd_cli_try_help(const char *prog)
     return ND_EXIT_USAGE;
 }
 
-int nd_cli_no_operands(int argc, char **argv, int optind, const char *prog)
+int nd_cli_no_operands(int argc, char **argv, int first, const char *prog)
 {
-    if (optind >= argc)
+    if (first >= argc)
         return 0;
-    fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+    fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[first]);
     return nd_cli_try_help(prog);
 }
 

@@ -34,9 +34,10 @@ bool nd_cli_verbosity(int opt, int *level);
 /* The end of every usage error: "Try 'PROG --help' for more information." on
  * stderr. Returns ND_EXIT_USAGE. */
 int nd_cli_try_help(const char *prog);
-/* After getopt_long: refuses an argument it left (argv[optind] on), saying so.
+/* After getopt_long: refuses an argument it left (argv[first] on, first being
+ * optind), saying so.
  * Returns 0, or ND_EXIT_USAGE. */
-int nd_cli_no_operands(int argc, char **argv, int optind, const char *prog);
+int nd_cli_no_operands(int argc, char **argv, int first, const char *prog);
 
 /* Parses a whole decimal number in [min, max]. Returns 0, or -1 on anything else. */
 int nd_parse_long(const char *s, long min, long max, long *out);
