@@ -1,13 +1,16 @@
 /* dns.c: the Domain Name System message header and question section,
  * RFC 1035 section 4, over UDP and over TCP behind the 2-byte length (RFC 1035
  * 4.2.2, RFC 7766); names in RFC 1035 5.1 master-file presentation form. */
-#include "netdumplings/packet.h"
+#include "netdumplings/app.h"
+#include "proto.h"
 
 #include <stdio.h>
 
-/* RFC 1035 4.1.4 allows compression pointers anywhere earlier in the message;
- * requiring each to point before the segment it was found in makes every
- * chain terminate, and the hop bound caps the work per name. */
+/* RFC 1035 4.1.4 says a pointer refers to a prior occurrence of a name, but
+ * resolvers and tshark follow forward pointers too, so any target inside the
+ * message is accepted. What must never happen is a loop: a target already
+ * visited while reading this name is refused as one, and the hop bound caps
+ * the work per name (a chain of distinct targets is also refused past it). */
 #define S_MAX_POINTERS 128
 #define S_MAX_WIRE_NAME 255
 
@@ -48,7 +51,7 @@ int nd_dns_read_name(nd_buf_t *msg, nd_buf_t *b, char *out, size_t outlen, const
     const uint8_t *d = msg->data;
     size_t len = msg->len;
     size_t pos = b->off;
-    size_t seg = pos; /* start of the bytes being read; pointers must go below */
+    uint16_t visited[S_MAX_POINTERS]; /* pointer targets followed so far */
     size_t resume = 0;
     bool jumped = false;
     unsigned hops = 0;
@@ -74,15 +77,23 @@ int nd_dns_read_name(nd_buf_t *msg, nd_buf_t *b, char *out, size_t outlen, const
                 resume = pos + 2;
                 jumped = true;
             }
-            if (target >= seg) {
+            if (target >= len) {
+                why = s_truncated_name;
+                break;
+            }
+            bool again = false;
+            for (unsigned i = 0; i < hops && !again; i++)
+                again = visited[i] == target;
+            if (again) {
                 why = "dns: compression loop";
                 break;
             }
-            if (++hops > S_MAX_POINTERS) {
+            if (hops == S_MAX_POINTERS) {
                 why = "dns: too many compression pointers";
                 break;
             }
-            seg = pos = target;
+            visited[hops++] = (uint16_t)target;
+            pos = target;
             continue;
         }
         if (c & 0xc0) {
@@ -214,4 +225,43 @@ int nd_dissect_dns_tcp(nd_packet_t *pkt, nd_buf_t *b)
         why == s_truncated_question)
         return 0;
     return nd_packet_malformed(pkt, why);
+}
+
+int nd_dns_msg_open(nd_dns_msg_t *m, const uint8_t *p, size_t n)
+{
+    nd_buf_t b = nd_buf(p, n);
+    memset(m, 0, sizeof *m);
+    if (!nd_buf_has(&b, 12))
+        return ND_APP_MALFORMED;
+    m->msg = p;
+    m->len = n;
+    m->id = nd_buf_be16(&b);
+    uint16_t flags = nd_buf_be16(&b);
+    m->qr = flags & 0x8000;
+    m->opcode = (flags >> 11) & 0x0f;
+    m->qdcount = nd_buf_be16(&b);
+    m->off = 12;
+    return ND_APP_OK;
+}
+
+int nd_dns_msg_question(nd_dns_msg_t *m, char *name, size_t namelen, uint16_t *qtype,
+                        uint16_t *qclass, const char **why)
+{
+    if (m->next >= m->qdcount)
+        return ND_APP_NOT_MINE;
+    nd_buf_t msg = nd_buf(m->msg, m->len);
+    nd_buf_t b = msg;
+    b.off = m->off;
+    *why = NULL;
+    if (nd_dns_read_name(&msg, &b, name, namelen, why) == 0 && !nd_buf_has(&b, 4))
+        *why = s_truncated_question;
+    if (*why) {
+        m->next = m->qdcount; /* nothing after a broken question can be trusted */
+        return ND_APP_MALFORMED;
+    }
+    *qtype = nd_buf_be16(&b);
+    *qclass = nd_buf_be16(&b);
+    m->off = b.off;
+    m->next++;
+    return ND_APP_OK;
 }

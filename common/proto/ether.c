@@ -1,12 +1,16 @@
 /* ether.c: Ethernet II (IEEE 802.3 with an ethertype), 802.1Q C-tags and
- * 802.1ad S-tags, PPPoE sessions, and the ethertype dispatch shared with the
- * cooked link layers. */
-#include "netdumplings/packet.h"
+ * 802.1ad S-tags, and the ethertype dispatch shared with every link layer and
+ * tunnel that names its payload by ethertype (cooked captures, Cisco HDLC,
+ * SNAP, GRE, ...). */
+#include "proto.h"
 
 #define S_ETH_IPV4 0x0800
 #define S_ETH_ARP 0x0806
 #define S_ETH_8021Q 0x8100
 #define S_ETH_IPV6 0x86dd
+#define S_ETH_RARP 0x8035
+#define S_ETH_MPLS_UC 0x8847
+#define S_ETH_MPLS_MC 0x8848
 #define S_ETH_PPPOE_SESSION 0x8864
 #define S_ETH_8021AD 0x88a8
 #define S_ETH_QINQ_OLD 0x9100 /* pre-802.1ad vendor S-tag */
@@ -19,38 +23,16 @@ int nd_dissect_ether(nd_packet_t *pkt, nd_buf_t *b)
     nd_buf_copy(b, pkt->eth_src, 6);
     uint16_t type = nd_buf_be16(b);
     pkt->layers |= 1u << ND_L_ETHERNET;
-    /* Below 0x0600 the field is an 802.3 length followed by LLC, which
-     * carries nothing we dissect. */
-    if (type < 0x0600)
-        return 0;
-    return nd_dissect_ethertype(pkt, b, type);
-}
-
-/* PPPoE session header (RFC 2516) then the PPP protocol number: DSL uplinks
- * carry most of their IP traffic this way. */
-static int s_pppoe_session(nd_packet_t *pkt, nd_buf_t *b)
-{
-    if (!nd_buf_has(b, 8))
-        return nd_packet_malformed(pkt, "pppoe: truncated header");
-    nd_buf_skip(b, 4); /* version/type, code, session id */
-    uint16_t len = nd_buf_be16(b);
-    uint16_t proto = nd_buf_be16(b);
-    if (len < 2)
-        return nd_packet_malformed(pkt, "pppoe: bad length");
-    /* The PPPoE length covers the PPP protocol field and the payload; it
-     * trims Ethernet padding. */
-    size_t body = len - 2u;
-    if (body > nd_buf_left(b))
-        body = nd_buf_left(b);
-    nd_buf_t sub = nd_buf_sub(b, body);
-    switch (proto) {
-    case 0x0021:
-        return nd_dissect_ipv4(pkt, &sub);
-    case 0x0057:
-        return nd_dissect_ipv6(pkt, &sub);
-    default:
-        return 0;
+    /* Below 0x0600 the field is an 802.3 length followed by LLC (spanning
+     * tree, CDP, SNAP...); "raw" Novell 802.3 has no LLC but starts with
+     * IPX's 0xffff checksum. The length trims the padding. */
+    if (type < 0x0600) {
+        if (nd_buf_left(b) >= 2 && nd_buf_ptr(b)[0] == 0xff && nd_buf_ptr(b)[1] == 0xff)
+            return 0;
+        nd_buf_t llc = nd_buf_sub(b, type < nd_buf_left(b) ? type : nd_buf_left(b));
+        return nd_dissect_llc(pkt, &llc);
     }
+    return nd_dissect_ethertype(pkt, b, type);
 }
 
 int nd_dissect_ethertype(nd_packet_t *pkt, nd_buf_t *b, uint16_t ethertype)
@@ -74,9 +56,13 @@ int nd_dissect_ethertype(nd_packet_t *pkt, nd_buf_t *b, uint16_t ethertype)
     case S_ETH_IPV6:
         return nd_dissect_ipv6(pkt, b);
     case S_ETH_ARP:
+    case S_ETH_RARP: /* RFC 903: the ARP packet format with opcodes 3 and 4 */
         return nd_dissect_arp(pkt, b);
     case S_ETH_PPPOE_SESSION:
-        return s_pppoe_session(pkt, b);
+        return nd_dissect_pppoe_session(pkt, b);
+    case S_ETH_MPLS_UC:
+    case S_ETH_MPLS_MC:
+        return nd_dissect_mpls(pkt, b);
     default:
         return 0;
     }

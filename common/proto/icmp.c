@@ -1,6 +1,6 @@
 /* icmp.c: the Internet Control Message Protocol for IPv4, RFC 792: type and
  * code, and the IANA "ICMP Type Numbers" registry as lowercase names. */
-#include "netdumplings/packet.h"
+#include "proto.h"
 
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* ipv4.c: the Internet Protocol version 4 header, RFC 791: options are
  * skipped, the total length trims link-layer padding, and only a first
  * fragment (offset 0) has its transport header dissected. */
-#include "netdumplings/packet.h"
+#include "proto.h"
 
 #include <sys/socket.h>
 

@@ -1,7 +1,7 @@
 /* ipv6.c: the Internet Protocol version 6 header, RFC 8200, and its
  * extension-header chain (hop-by-hop, routing, fragment, destination options,
  * and AH from RFC 4302), followed to the transport protocol. */
-#include "netdumplings/packet.h"
+#include "proto.h"
 
 #include <sys/socket.h>
 

@@ -1,7 +1,7 @@
 /* link.c: link layers other than Ethernet: Linux cooked capture v1 and v2
  * (the `any` interface), BSD NULL/LOOP loopback and raw IP. Formats per
  * https://www.tcpdump.org/linktypes.html. */
-#include "netdumplings/packet.h"
+#include "proto.h"
 
 /* ARPHRD_NETLINK: the protocol field is a netlink family, not an ethertype. */
 #define S_ARPHRD_NETLINK 824
@@ -69,18 +69,23 @@ int nd_dissect_null(nd_packet_t *pkt, nd_buf_t *b)
     }
 }
 
-int nd_dissect_raw(nd_packet_t *pkt, nd_buf_t *b)
+int nd_dissect_ip_version(nd_packet_t *pkt, nd_buf_t *b, bool strict)
 {
-    if (!nd_buf_has(b, 1))
-        return nd_packet_malformed(pkt, "raw: empty packet");
-    switch (nd_buf_ptr(b)[0] >> 4) {
+    switch (nd_buf_has(b, 1) ? nd_buf_ptr(b)[0] >> 4 : -1) {
     case 4:
         pkt->ethertype = 0x0800;
         return nd_dissect_ipv4(pkt, b);
     case 6:
         pkt->ethertype = 0x86dd;
         return nd_dissect_ipv6(pkt, b);
+    case -1:
+        return strict ? nd_packet_malformed(pkt, "raw: empty packet") : 0;
     default:
-        return nd_packet_malformed(pkt, "raw: not IPv4 or IPv6");
+        return strict ? nd_packet_malformed(pkt, "raw: not IPv4 or IPv6") : 0;
     }
+}
+
+int nd_dissect_raw(nd_packet_t *pkt, nd_buf_t *b)
+{
+    return nd_dissect_ip_version(pkt, b, true);
 }

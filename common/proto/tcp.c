@@ -1,6 +1,6 @@
 /* tcp.c: the Transmission Control Protocol header, RFC 9293: ports, sequence
  * number, flags, options skipped; DNS on port 53 is handed on. */
-#include "netdumplings/packet.h"
+#include "proto.h"
 
 int nd_dissect_tcp(nd_packet_t *pkt, nd_buf_t *b)
 {

@@ -460,8 +460,10 @@ static void test_raw_linktypes(void **state)
 static void test_unknown_linktype(void **state)
 {
     uint8_t b[4] = {0};
-    assert_false(nd_linktype_supported(105)); /* 802.11 */
-    assert_int_equal(nd_packet_dissect(&t_pkt, 105, b, 4, 4, NULL), -1);
+    assert_false(nd_linktype_supported(231)); /* D-Bus */
+    assert_int_equal(nd_packet_dissect(&t_pkt, 231, b, 4, 4, NULL), -1);
+    assert_false(nd_linktype_supported(195)); /* 802.15.4 */
+    assert_true(nd_linktype_supported(105));  /* 802.11 */
     assert_true(nd_linktype_supported(1));
     assert_true(nd_linktype_supported(113));
     assert_true(nd_linktype_supported(276));

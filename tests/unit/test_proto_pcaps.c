@@ -132,7 +132,7 @@ static void test_dns_tcp(void **state)
  * 00:00:00:00:00:00 192.168.1.1; frame 13 has hw size 134 in a 60-byte frame
  * ([Malformed Packet: ARP/RARP]). tshark flags 83 frames malformed inside
  * ARP; we flag 82: frame 1166 is htype 19 (ATM), which tshark decodes as
- * ATMARP (RFC 2225) and we read with the generic RFC 826 layout. */
+ * ATMARP (RFC 2225) and we leave unread. */
 static void test_arp_oobr(void **state)
 {
     t_load("tcpdump-arp-oobr.pcap", 1);
@@ -150,9 +150,11 @@ static void test_arp_oobr(void **state)
     assert_int_equal(t_pkt.arp.hlen, 134);
     assert_true(t_pkt.malformed);
     assert_string_equal(t_pkt.malformed_reason, "arp: truncated addresses");
+    /* ATMARP has its own layout (tshark: "atmarp"), which we do not read. */
     t_load("tcpdump-arp-oobr.pcap", 1166);
     assert_int_equal(t_pkt.arp.htype, 19);
-    assert_true(ND_HAS(&t_pkt, ND_L_ARP));
+    assert_false(ND_HAS(&t_pkt, ND_L_ARP));
+    assert_false(t_pkt.malformed);
 
     char path[1024], err[PCAP_ERRBUF_SIZE];
     snprintf(path, sizeof path, "%s/tcpdump-arp-oobr.pcap", ND_PCAPS);
@@ -280,7 +282,9 @@ static void test_fuzz_null(void **state)
 static void test_vlan_pppoe_dns(void **state)
 {
     t_load("ndpi-dns.pcap", 4);
-    assert_int_equal(t_pkt.layers, L(ETHERNET) | L(8021Q) | L(IPV4) | L(UDP) | L(DNS));
+    assert_int_equal(t_pkt.layers,
+                     L(ETHERNET) | L(8021Q) | L(PPPOE) | L(PPP) | L(IPV4) | L(UDP) | L(DNS));
+    assert_string_equal(t_pkt.tunnel, "pppoe:21866");
     assert_int_equal(t_pkt.vlan_ids[0], 421);
     assert_int_equal(t_pkt.vlan_ids[1], 785);
     assert_string_equal(s_ip(&t_pkt.src), "82.178.113.245");
