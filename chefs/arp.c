@@ -1,4 +1,5 @@
-/* arp.c: ARPChef: every ARP request and reply, noting new devices and changed MACs. */
+/* arp.c: ARPChef: every ARP message (any opcode, any hardware), noting new
+ * devices and changed MACs from Ethernet/IPv4 replies. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,10 +66,13 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 {
     s_state_t *self = state;
     const nd_arp_t *arp = &pkt->arp;
-    if (!ND_HAS(pkt, ND_L_ARP) || !arp->eth_ipv4 || (arp->op != 1 && arp->op != 2))
+    if (!ND_HAS(pkt, ND_L_ARP))
         return 0;
 
-    char src_hw[18], dst_hw[18], src_ip[46], dst_ip[46];
+    /* Addresses that are not MACs or IPv4 (ARCNET, InfiniBand, Frame Relay
+     * DLCIs...) are null, as tshark leaves them undecoded. */
+    bool mac = nd_arp_hw_is_mac(arp), ipv4 = nd_arp_proto_is_ipv4(arp);
+    char src_hw[18], dst_hw[18], src_ip[46], dst_ip[46], opname[24];
     nd_ip_t ip = {.family = AF_INET};
     nd_mac_str(arp->sha, src_hw, sizeof src_hw);
     nd_mac_str(arp->tha, dst_hw, sizeof dst_hw);
@@ -76,21 +80,29 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
     nd_ip_str(&ip, src_ip, sizeof src_ip);
     memcpy(ip.bytes, arp->tpa, 4);
     nd_ip_str(&ip, dst_ip, sizeof dst_ip);
-
-    const char *notes = NULL;
-    if (arp->op == 2) {
-        notes = s_reply(self, arp->spa, arp->sha);
+    const char *op = nd_arp_op_name(arp->op);
+    if (!op) {
+        snprintf(opname, sizeof opname, "opcode-%u", arp->op);
+        op = opname;
     }
+
+    /* Only a reply mapping an IPv4 address to a MAC says where a device is. */
+    const char *notes = NULL;
+    if (arp->op == 2 && mac && ipv4)
+        notes = s_reply(self, arp->spa, arp->sha);
 
     nd_payload_t *p = nd_cook_begin(cook);
     nd_pl_map(p);
-    nd_pl_kv_str(p, "operation", arp->op == 1 ? "request" : "reply");
-    nd_pl_kv_str(p, "src_hw", src_hw);
-    nd_pl_kv_str(p, "src_ip", src_ip);
-    nd_pl_kv_str(p, "dst_hw", dst_hw);
-    nd_pl_kv_str(p, "dst_ip", dst_ip);
+    nd_pl_kv_str(p, "operation", op);
+    nd_pl_kv_uint(p, "opcode", arp->op);
+    nd_pl_kv_str(p, "src_hw", mac ? src_hw : NULL);
+    nd_pl_kv_str(p, "src_ip", ipv4 ? src_ip : NULL);
+    nd_pl_kv_str(p, "dst_hw", mac ? dst_hw : NULL);
+    nd_pl_kv_str(p, "dst_ip", ipv4 ? dst_ip : NULL);
     nd_pl_kv_double(p, "time", pkt->ts);
     nd_pl_kv_str(p, "notes", notes); /* NULL writes null */
+    if (pkt->tunnel[0])
+        nd_pl_kv_str(p, "tunnel", pkt->tunnel);
     nd_pl_end(p);
     return nd_cook_serve(cook);
 }
@@ -98,7 +110,7 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 const nd_chef_def_t nd_chef_arp = {
     .abi = ND_CHEF_ABI,
     .name = "ARPChef",
-    .summary = "every Ethernet/IPv4 ARP request and reply, noting new devices and changed MACs "
+    .summary = "every ARP message (RARP, InARP, any hardware), noting new devices and changed MACs "
                "(option max_hosts, default " S_DEFAULT_MAX_HOSTS ")",
     .create = s_create,
     .destroy = s_destroy,

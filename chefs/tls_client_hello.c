@@ -11,6 +11,7 @@
 
 #include "netdumplings/app.h"
 #include "netdumplings/chef.h"
+#include "netdumplings/stream.h"
 
 /* Flows waiting for the rest of a hello. Few are ever pending at once (a hello
  * is normally one segment), so a small table searched linearly will do; when
@@ -30,15 +31,13 @@ typedef struct {
     uint8_t *data; /* ND_TLS_MAX_RECORD bytes */
 } s_flow_t;
 
+#define S_DEFAULT_MAX_FLOWS "65536"
+
 typedef struct {
     s_flow_t flows[S_MAX_PENDING];
     nd_tls_hello_t hello;
+    nd_stream_t *stream; /* which segments are new: no hello read twice */
 } s_state_t;
-
-static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
-{
-    return nd_chef_zeroed_state(state, sizeof(s_state_t), err, errlen);
-}
 
 static void s_destroy(void *state)
 {
@@ -47,7 +46,24 @@ static void s_destroy(void *state)
         return;
     for (size_t i = 0; i < S_MAX_PENDING; i++)
         free(self->flows[i].data);
+    nd_stream_destroy(&self->stream);
     free(self);
+}
+
+static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
+{
+    long max;
+    if (nd_chef_opt_long(opts, "max_flows", S_DEFAULT_MAX_FLOWS, 1, 10000000, &max, err, errlen) <
+        0)
+        return -1;
+    s_state_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->stream = nd_stream_new((size_t)max))) {
+        s_destroy(self);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *state = self;
+    return 0;
 }
 
 static bool s_same_ip(const nd_ip_t *a, const nd_ip_t *b)
@@ -142,10 +158,27 @@ static int s_continue(s_state_t *self, s_flow_t *f, const nd_packet_t *pkt, nd_c
     return rc == ND_APP_OK ? s_serve(self, pkt, cook) : 0;
 }
 
+/* Where the first handshake record of the segment starts: past any whole
+ * records of another type before it, as the ChangeCipherSpec that a client
+ * sends before its second ClientHello after a HelloRetryRequest (RFC 8446
+ * 4.1.4, D.4). 0 when the segment does not start with such records. */
+static size_t s_skip_records(const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+    while (n - off >= 5 && p[off] >= 20 && p[off] <= 24 && p[off] != 22 && p[off + 1] == 3) {
+        size_t len = (size_t)p[off + 3] << 8 | p[off + 4];
+        if (len > n - off - 5)
+            return 0;
+        off += 5 + len;
+    }
+    return off < n && p[off] == 22 ? off : 0;
+}
+
 static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 {
     s_state_t *self = state;
-    if (!ND_HAS(pkt, ND_L_TCP) || pkt->l7_len == 0)
+    /* A retransmitted or duplicated segment is not read again. */
+    if (!ND_HAS(pkt, ND_L_TCP) || pkt->l7_len == 0 || !nd_stream_fresh(self->stream, pkt))
         return 0;
     s_flow_t *f = s_find(self, pkt);
     if (f) {
@@ -153,7 +186,10 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
         if (rc <= 0)
             return rc;
     }
-    int rc = nd_tls_client_hello(pkt->l7, pkt->l7_len, &self->hello);
+    size_t skip = s_skip_records(pkt->l7, pkt->l7_len);
+    const uint8_t *l7 = pkt->l7 + skip;
+    size_t l7_len = pkt->l7_len - skip;
+    int rc = nd_tls_client_hello(l7, l7_len, &self->hello);
     if (rc == ND_APP_OK)
         return s_serve(self, pkt, cook);
     if (rc != ND_APP_INCOMPLETE)
@@ -168,15 +204,16 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
     f->dport = pkt->dport;
     f->next_seq = pkt->tcp_seq + (uint32_t)pkt->l7_len;
     f->since = pkt->ts;
-    f->len = pkt->l7_len; /* at most one segment: less than ND_TLS_MAX_RECORD */
-    memcpy(f->data, pkt->l7, pkt->l7_len < ND_TLS_MAX_RECORD ? pkt->l7_len : ND_TLS_MAX_RECORD);
+    f->len = l7_len < ND_TLS_MAX_RECORD ? l7_len : ND_TLS_MAX_RECORD;
+    memcpy(f->data, l7, f->len);
     return 0;
 }
 
 const nd_chef_def_t nd_chef_tls_client_hello = {
     .abi = ND_CHEF_ABI,
     .name = "TLSClientHelloChef",
-    .summary = "every TLS ClientHello on any port: server name (SNI), versions, ALPN, addresses",
+    .summary = "every TLS ClientHello on any port: server name (SNI), versions, ALPN, addresses "
+               "(option max_flows, default " S_DEFAULT_MAX_FLOWS ")",
     .create = s_create,
     .destroy = s_destroy,
     .packet = s_packet,

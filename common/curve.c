@@ -19,6 +19,7 @@
 #include <czmq.h>
 #include <zmq.h>
 
+#include "netdumplings/address.h"
 #include "netdumplings/log.h"
 
 #define S_KEY_TXT 41 /* Z85 of 32 bytes plus NUL */
@@ -139,14 +140,6 @@ int nd_curve_server_apply(void *sock, const char *secret_file, const char *domai
     }
     memset(sec, 0, sizeof sec);
     return 0;
-}
-
-bool nd_address_is_loopback(const char *a)
-{
-    if (!a)
-        return false;
-    return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 || strcmp(a, "[::1]") == 0 ||
-           strcmp(a, "localhost") == 0 || strcmp(a, "lo") == 0;
 }
 
 /* ---- the hub: the authenticator --------------------------------------- */
@@ -306,6 +299,7 @@ static void s_handle(nd_curve_auth_t *self)
         s_frame_str(&f[0], version, sizeof version);
         s_frame_str(&f[2], domain, sizeof domain);
         s_frame_str(&f[3], address, sizeof address);
+        nd_host_unmap(address); /* an IPv4 peer of a dual-stack socket, as IPv4 */
         s_frame_str(&f[5], mech, sizeof mech);
     }
     if (n >= 7 && strcmp(mech, "CURVE") == 0 && zmq_msg_size(&f[6]) == 32)

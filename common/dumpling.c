@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,12 +41,16 @@ int nd_dumpling_begin(nd_payload_t *p, const nd_dumpling_meta_t *meta)
     nd_pl_map(p);
     nd_pl_key(p, "metadata");
     nd_pl_map(p);
-    nd_pl_kv_str(p, "chef", meta->chef);
-    nd_pl_kv_str(p, "kitchen", meta->kitchen);
-    nd_pl_kv_double(p, "creation_time", meta->creation_time);
-    nd_pl_kv_str(p, "driver", nd_driver_name(meta->driver));
-    if (meta->sequence)
-        nd_pl_kv_uint(p, "sequence", meta->sequence);
+    /* Every key of ND_DUMPLING_META_FIELDS, as its type says. */
+#define S_PUT_NAME(id, m) nd_pl_kv_str(p, ND_MD_##id, meta->m);
+#define S_PUT_DRIVER(id, m) nd_pl_kv_str(p, ND_MD_##id, nd_driver_name(meta->m));
+#define S_PUT_MSTIME(id, m) nd_pl_kv_double(p, ND_MD_##id, meta->m);
+#define S_PUT_UINT(id, m)                                                                          \
+    if (meta->m)                                                                                   \
+        nd_pl_kv_uint(p, ND_MD_##id, meta->m);
+#define S_PUT(id, m, type, presence, doc) S_PUT_##type(id, m)
+    ND_DUMPLING_META_FIELDS(S_PUT)
+#undef S_PUT
     nd_pl_end(p);
     nd_pl_key(p, "payload");
     return nd_pl_error(p) ? -1 : 0;
@@ -485,6 +490,76 @@ static int s_name(s_scan_t *s, const char *bad_type, const char *bad_name,
     return 0;
 }
 
+/* The metadata keys we know (ND_DUMPLING_META_FIELDS), with where each goes
+ * in nd_dumpling_t and what the decoder says when it is wrong. */
+typedef enum { S_MD_NAME, S_MD_DRIVER, S_MD_MSTIME, S_MD_UINT } s_md_type_t;
+
+typedef struct {
+    const char *key;
+    s_md_type_t type;
+    bool required;
+    size_t off, has_off; /* has_off: UINT only, its has_ flag */
+    const char *twice, *missing, *bad_type, *bad_value;
+} s_md_t;
+
+#define S_BAD_TYPE_NAME " is not a string"
+#define S_BAD_TYPE_DRIVER " is not \"packet\" or \"interval\""
+#define S_BAD_TYPE_MSTIME " is not a number"
+#define S_BAD_TYPE_UINT " is not an unsigned integer"
+#define S_BAD_VALUE_NAME " is not a valid name"
+#define S_BAD_VALUE_DRIVER S_BAD_TYPE_DRIVER
+#define S_BAD_VALUE_MSTIME " is not finite"
+#define S_BAD_VALUE_UINT S_BAD_TYPE_UINT
+#define S_HAS_NAME(m) 0
+#define S_HAS_DRIVER(m) 0
+#define S_HAS_MSTIME(m) 0
+#define S_HAS_UINT(m) offsetof(nd_dumpling_t, has_##m)
+#define S_IS_REQUIRED true
+#define S_IS_OPTIONAL false
+#define S_MD(id, m, type, presence, doc)                                                           \
+    {ND_MD_##id,                                                                                   \
+     S_MD_##type,                                                                                  \
+     S_IS_##presence,                                                                              \
+     offsetof(nd_dumpling_t, m),                                                                   \
+     S_HAS_##type(m),                                                                              \
+     "metadata has " ND_MD_##id " twice",                                                          \
+     "metadata has no " ND_MD_##id,                                                                \
+     "metadata " ND_MD_##id S_BAD_TYPE_##type,                                                     \
+     "metadata " ND_MD_##id S_BAD_VALUE_##type},
+static const s_md_t s_md[] = {ND_DUMPLING_META_FIELDS(S_MD)};
+#undef S_MD
+#define S_NMD (sizeof s_md / sizeof s_md[0])
+_Static_assert(sizeof s_md / sizeof s_md[0] <= 32, "s_metadata keeps the keys seen in 32 bits");
+
+/* The value of the known key `f`, at s->p, into `d`. */
+static int s_md_value(s_scan_t *s, nd_dumpling_t *d, const s_md_t *f, msgpack_object *vo)
+{
+    char *at = (char *)d + f->off;
+    if (f->type == S_MD_NAME)
+        return s_name(s, f->bad_type, f->bad_value, at, vo);
+    s_tok_t v;
+    if (s_token(s, &v) < 0)
+        return -1;
+    if (f->type == S_MD_DRIVER) {
+        if (!S_TOK_IS(&v, "packet") && !S_TOK_IS(&v, "interval"))
+            return s_refuse(s, f->bad_type);
+        *(nd_driver_t *)at = S_TOK_IS(&v, "packet") ? ND_DRIVER_PACKET : ND_DRIVER_INTERVAL;
+    } else if (f->type == S_MD_MSTIME) {
+        if (v.kind != S_FLOAT && v.kind != S_UINT && v.kind != S_INT)
+            return s_refuse(s, f->bad_type);
+        if (!isfinite(v.f))
+            return s_refuse(s, f->bad_value);
+        *(double *)at = v.f;
+    } else {
+        if (v.kind != S_UINT)
+            return s_refuse(s, f->bad_type);
+        *(bool *)((char *)d + f->has_off) = true;
+        *(uint64_t *)at = v.u;
+    }
+    s_object(&v, vo);
+    return 0;
+}
+
 /* The metadata map, at s->p, built into `o` unless NULL. */
 static int s_metadata(s_scan_t *s, nd_dumpling_t *d, msgpack_object *o)
 {
@@ -496,82 +571,37 @@ static int s_metadata(s_scan_t *s, nd_dumpling_t *d, msgpack_object *o)
     msgpack_object_kv *kv = s_container(s, &m, o);
     if (s->why)
         return -1;
-    bool has_chef = false, has_kitchen = false, has_driver = false, has_time = false;
+    unsigned seen = 0;
     for (uint64_t i = 0; i < m.n; i++) {
-        s_tok_t k, v;
+        s_tok_t k;
         if (s_token(s, &k) < 0)
             return -1;
         if (k.kind != S_STR)
             return s_refuse(s, "metadata key is not a string");
         s_object(&k, kv ? &kv[i].key : NULL);
         msgpack_object *vo = kv ? &kv[i].val : NULL;
-        if (S_TOK_IS(&k, "chef")) {
-            if (has_chef)
-                return s_refuse(s, "metadata has chef twice");
-            has_chef = true;
-            if (s_name(s, "metadata chef is not a string", "metadata chef is not a valid name",
-                       d->chef, vo) < 0)
+        size_t f = 0;
+        while (f < S_NMD && !s_tok_is(&k, s_md[f].key, strlen(s_md[f].key)))
+            f++;
+        if (f < S_NMD) {
+            if (seen & (1u << f))
+                return s_refuse(s, s_md[f].twice);
+            seen |= 1u << f;
+            if (s_md_value(s, d, &s_md[f], vo) < 0)
                 return -1;
-        } else if (S_TOK_IS(&k, "kitchen")) {
-            if (has_kitchen)
-                return s_refuse(s, "metadata has kitchen twice");
-            has_kitchen = true;
-            if (s_name(s, "metadata kitchen is not a string",
-                       "metadata kitchen is not a valid name", d->kitchen, vo) < 0)
-                return -1;
-        } else if (S_TOK_IS(&k, "driver")) {
-            if (has_driver)
-                return s_refuse(s, "metadata has driver twice");
-            has_driver = true;
-            if (s_token(s, &v) < 0)
-                return -1;
-            if (S_TOK_IS(&v, "packet"))
-                d->driver = ND_DRIVER_PACKET;
-            else if (S_TOK_IS(&v, "interval"))
-                d->driver = ND_DRIVER_INTERVAL;
-            else
-                return s_refuse(s, "metadata driver is not \"packet\" or \"interval\"");
-            s_object(&v, vo);
-        } else if (S_TOK_IS(&k, "creation_time")) {
-            if (has_time)
-                return s_refuse(s, "metadata has creation_time twice");
-            has_time = true;
-            if (s_token(s, &v) < 0)
-                return -1;
-            if (v.kind != S_FLOAT && v.kind != S_UINT && v.kind != S_INT)
-                return s_refuse(s, "metadata creation_time is not a number");
-            if (!isfinite(v.f))
-                return s_refuse(s, "metadata creation_time is not finite");
-            d->creation_time = v.f;
-            s_object(&v, vo);
-        } else if (S_TOK_IS(&k, "sequence")) {
-            if (d->has_sequence)
-                return s_refuse(s, "metadata has sequence twice");
-            if (s_token(s, &v) < 0)
-                return -1;
-            if (v.kind != S_UINT)
-                return s_refuse(s, "metadata sequence is not an unsigned integer");
-            d->has_sequence = true;
-            d->sequence = v.u;
-            s_object(&v, vo);
-        } else {
-            /* An extension: any key is fine as long as it becomes JSON. */
-            if (!nd_utf8_valid(k.at, k.n))
-                return s_refuse(s, "metadata key is not valid UTF-8");
-            s->where = "metadata: ";
-            if (s_value(s, 2, vo) < 0)
-                return -1;
-            s->where = NULL;
+            continue;
         }
+        /* An extension: any key is fine as long as it becomes JSON. */
+        if (!nd_utf8_valid(k.at, k.n))
+            return s_refuse(s, "metadata key is not valid UTF-8");
+        s->where = "metadata: ";
+        if (s_value(s, 2, vo) < 0)
+            return -1;
+        s->where = NULL;
     }
-    if (!has_chef)
-        return s_refuse(s, "metadata has no chef");
-    if (!has_kitchen)
-        return s_refuse(s, "metadata has no kitchen");
-    if (!has_driver)
-        return s_refuse(s, "metadata has no driver");
-    if (!has_time)
-        return s_refuse(s, "metadata has no creation_time");
+    for (size_t f = 0; f < S_NMD; f++)
+        if (s_md[f].required && !(seen & (1u << f)))
+            return s_refuse(s, s_md[f].missing);
     return 0;
 }
 
@@ -582,6 +612,8 @@ static void s_meta_reset(nd_dumpling_t *d)
     d->creation_time = 0;
     d->has_sequence = false;
     d->sequence = 0;
+    d->has_topic_sequence = false;
+    d->topic_sequence = 0;
     memset(&d->metadata, 0, sizeof d->metadata);
     memset(&d->payload, 0, sizeof d->payload);
 }
@@ -766,9 +798,19 @@ json_t *nd_dumpling_to_json(const nd_dumpling_t *d, bool seconds)
         json_decref(payload);
         return NULL;
     }
-    /* Replacing an existing key keeps its place, so the order survives. */
-    if (seconds &&
-        json_object_set_new(meta, "creation_time", json_real(d->creation_time / 1000.0)) < 0) {
+    /* The MSTIME keys in seconds. Replacing an existing key keeps its place,
+     * so the order survives. */
+    int bad = 0;
+#define S_SECS_NAME(id, m)
+#define S_SECS_DRIVER(id, m)
+#define S_SECS_UINT(id, m)
+#define S_SECS_MSTIME(id, m)                                                                       \
+    if (seconds && json_object_set_new(meta, ND_MD_##id, json_real(d->m / 1000.0)) < 0)            \
+        bad = 1;
+#define S_SECS(id, m, type, presence, doc) S_SECS_##type(id, m)
+    ND_DUMPLING_META_FIELDS(S_SECS)
+#undef S_SECS
+    if (bad) {
         json_decref(root);
         json_decref(meta);
         json_decref(payload);

@@ -1,6 +1,7 @@
 /* eater.c: the C eater library: a SUB socket on the hub's XPUB, chef filtering
  * by topic prefix at the hub, kitchen filtering here, validation of every body,
- * per-kitchen sequence-gap counting and connection events from a socket monitor. */
+ * per-topic loss counting (loss.c, with the hub's "$sent/" tables) and
+ * connection events from a socket monitor. */
 #include "netdumplings/eater.h"
 
 #include "netdumplings/curve.h"
@@ -13,12 +14,12 @@
 #include <zmq.h>
 
 #include "netdumplings/log.h"
+#include "netdumplings/loss.h"
+#include "netdumplings/payload.h"
 #include "netdumplings/wire.h"
 
-typedef struct {
-    char kitchen[ND_NAME_MAX + 1];
-    uint64_t last; /* last sequence number seen from this kitchen */
-} s_seq_t;
+/* Kitchens listed in a heartbeat, at most (the hub keeps fewer). */
+#define S_HB_MAX_KITCHENS 256
 
 struct nd_eater {
     void *ctx;
@@ -28,14 +29,24 @@ struct nd_eater {
     char *name;
     char **kitchens;
     size_t nkitchens;
-    bool all_chefs; /* gaps are only meaningful when we see every chef */
     nd_eater_callbacks_t cb;
     void *arg;
     nd_eater_stats_t stats;
-    s_seq_t *seqs;
-    size_t nseqs, seqcap;
+    nd_loss_t *loss;
     nd_dumpling_t d;
     nd_ratelimit_t invalid_rl;
+    nd_ratelimit_t loss_rl;
+    /* The heartbeat to the hub's in port: an XPUB like nd-snifty's, so it
+     * sends only while the hub listens. NULL when there is nowhere to send. */
+    void *hb;
+    char *hb_endpoint;
+    char hb_topic[2 * ND_NAME_MAX + 16];
+    char id[ND_NAME_MAX + 1];       /* the <id> of "$eater/<name>/<id>" */
+    char reg[2 * ND_NAME_MAX + 16]; /* "$eater/<name>/<id>" */
+    int hb_subscribed;
+    uint64_t hb_seq;
+    double hb_next, start_time;
+    nd_payload_t *hb_pl;
 };
 
 static char *s_strdup(const char *s)
@@ -47,11 +58,23 @@ static char *s_strdup(const char *s)
     return c;
 }
 
+static void s_heartbeat_tick(nd_eater_t *self, bool last);
+
 void nd_eater_destroy(nd_eater_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     nd_eater_t *self = *self_p;
+    /* The final counts, so that the hub has them when we leave. */
+    self->hb_next = 0;
+    s_heartbeat_tick(self, true);
+    if (self->hb) {
+        int linger = 200; /* time for that last heartbeat to leave */
+        zmq_setsockopt(self->hb, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(self->hb);
+    }
+    nd_payload_destroy(&self->hb_pl);
+    free(self->hb_endpoint);
     if (self->monitor)
         zmq_close(self->monitor);
     if (self->sub) {
@@ -65,7 +88,7 @@ void nd_eater_destroy(nd_eater_t **self_p)
     free(self->kitchens);
     free(self->hub);
     free(self->name);
-    free(self->seqs);
+    nd_loss_destroy(&self->loss);
     nd_dumpling_release(&self->d);
     free(self);
     *self_p = NULL;
@@ -78,6 +101,117 @@ static int s_subscribe(nd_eater_t *self, const char *topic, char *err, size_t er
         return -1;
     }
     return 0;
+}
+
+/* "tcp://host:11349" -> "tcp://host:11347": the hub's in port on its host. */
+static char *s_derive_in(const char *out)
+{
+    const char *colon = strrchr(out, ':');
+    if (!colon || colon < out + 6 || colon[-1] == '/')
+        return NULL;
+    size_t n = (size_t)(colon - out);
+    char *in = malloc(n + 8);
+    if (in)
+        snprintf(in, n + 8, "%.*s:%d", (int)n, out, ND_PORT_HUB_IN);
+    return in;
+}
+
+static int s_heartbeat_open(nd_eater_t *self, const char *hub_in, const char *topic, char *err,
+                            size_t errlen)
+{
+    self->hb_endpoint = hub_in ? s_strdup(hub_in) : s_derive_in(self->hub);
+    if (!self->hb_endpoint) {
+        /* Not an error: the loss is still counted here. */
+        nd_debug("no heartbeat: cannot tell the hub's in port from '%s'", self->hub);
+        return 0;
+    }
+    snprintf(self->hb_topic, sizeof self->hb_topic, "%s", topic);
+    self->start_time = nd_now();
+    if (!(self->hb_pl = nd_payload_new()) || !(self->hb = zmq_socket(self->ctx, ZMQ_XPUB))) {
+        snprintf(err, errlen, "cannot create the heartbeat socket: %s", zmq_strerror(errno));
+        return -1;
+    }
+    int one = 1, zero = 0, hwm = 10;
+    zmq_setsockopt(self->hb, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(self->hb, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(self->hb, ZMQ_XPUB_VERBOSER, &one, sizeof one);
+    zmq_setsockopt(self->hb, ZMQ_IMMEDIATE, &one, sizeof one);
+    nd_zmq_ipv6(self->hb);
+    if (hub_in && nd_endpoint_check(hub_in, "hub in endpoint", ND_PORT_HUB_IN, err, errlen) != 0)
+        return -1;
+    if (nd_curve_client_apply(self->hb, err, errlen) != 0)
+        return -1;
+    if (zmq_connect(self->hb, self->hb_endpoint) != 0) {
+        snprintf(err, errlen, "invalid hub in endpoint '%s': %s", self->hb_endpoint,
+                 zmq_strerror(errno));
+        return -1;
+    }
+    self->hb_next = nd_monotonic();
+    return 0;
+}
+
+/* Every second while the hub listens (and once more at the end): the
+ * "$eater/<name>/<id>" heartbeat with what this eater received and lost. */
+static void s_heartbeat_tick(nd_eater_t *self, bool last)
+{
+    if (!self->hb)
+        return;
+    bool was = self->hb_subscribed > 0;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, self->hb, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        const unsigned char *d = zmq_msg_data(&m);
+        if (zmq_msg_size(&m) >= 1 && d[0] == 1)
+            self->hb_subscribed++;
+        else if (zmq_msg_size(&m) >= 1 && d[0] == 0 && self->hb_subscribed > 0)
+            self->hb_subscribed--;
+        zmq_msg_close(&m);
+    }
+    double now = nd_monotonic();
+    if (self->hb_subscribed <= 0 || (was && !last && now < self->hb_next))
+        return;
+    self->hb_next = now + 1.0;
+    self->hb_seq++;
+    nd_eater_stats_t st;
+    nd_eater_stats(self, &st);
+    nd_payload_t *p = self->hb_pl;
+    nd_payload_reset(p);
+    nd_pl_map(p);
+    nd_pl_kv_str(p, "eater_name", self->name);
+    nd_pl_kv_str(p, "eater_id", self->id);
+    nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
+    nd_pl_kv_str(p, "version", nd_version());
+    nd_pl_kv_double(p, "start_time", self->start_time);
+    nd_pl_kv_double(p, "heartbeat_interval", 1.0);
+    nd_pl_kv_uint(p, "heartbeat_seq", self->hb_seq);
+    nd_pl_kv_double(p, "time", nd_now());
+    nd_pl_kv_uint(p, "received", st.received);
+    nd_pl_kv_uint(p, "lost", st.gaps);
+    nd_pl_kv_uint(p, "invalid", st.invalid);
+    nd_pl_kv_uint(p, "suspicious", st.suspicious);
+    nd_pl_key(p, "kitchens");
+    nd_pl_array(p);
+    for (size_t i = 0; i < nd_loss_kitchen_count(self->loss) && i < S_HB_MAX_KITCHENS; i++) {
+        uint64_t r, l;
+        const char *k = nd_loss_kitchen(self->loss, i, &r, &l);
+        nd_pl_map(p);
+        nd_pl_kv_str(p, "kitchen", k);
+        nd_pl_kv_uint(p, "received", r);
+        nd_pl_kv_uint(p, "lost", l);
+        nd_pl_end(p);
+    }
+    nd_pl_end(p);
+    nd_pl_end(p);
+    if (nd_pl_error(p))
+        return;
+    if (zmq_send(self->hb, self->hb_topic, strlen(self->hb_topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) <
+            0 ||
+        zmq_send(self->hb, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT) < 0)
+        nd_debug("eater heartbeat not sent: %s", zmq_strerror(errno));
 }
 
 nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbacks_t *cb, void *arg,
@@ -127,6 +261,7 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
     }
     int linger = 0;
     zmq_setsockopt(self->sub, ZMQ_LINGER, &linger, sizeof linger);
+    nd_zmq_ipv6(self->sub);
     /* The hub fans out with no flow control: a generous queue here means a
      * burst waits for us rather than being dropped at the hub. */
     int hwm = 100000;
@@ -152,17 +287,23 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
         }
     } else {
         /* Everything; '$' control topics that come with it are skipped below. */
-        self->all_chefs = true;
         if (s_subscribe(self, "", err, errlen) != 0)
             goto fail;
     }
+    /* The hub's "last sent" tables, for the loss at the end of a stream
+     * (already there with "" but harmless twice). */
+    if (config && config->nchefs && s_subscribe(self, "$sent/", err, errlen) != 0)
+        goto fail;
+    if (!(self->loss = nd_loss_new(config && config->nchefs ? config->chefs : NULL,
+                                   config ? config->nchefs : 0)))
+        goto oom;
     /* Registration: the hub sees this subscription (ZMQ_XPUB_VERBOSER) and its
      * removal when we go away, which is how it knows eaters by name. No
      * kitchen publishes on it, so it costs nothing. The suffix makes two
      * eaters with the same name two subscriptions. */
-    char reg[ND_NAME_MAX + 64];
-    snprintf(reg, sizeof reg, "$eater/%s/%ld.%lx", name, (long)getpid(), (unsigned long)self);
-    if (s_subscribe(self, reg, err, errlen) != 0)
+    snprintf(self->id, sizeof self->id, "%ld.%lx", (long)getpid(), (unsigned long)self);
+    snprintf(self->reg, sizeof self->reg, "$eater/%s/%s", name, self->id);
+    if (s_subscribe(self, self->reg, err, errlen) != 0)
         goto fail;
 
     char mon[64];
@@ -177,10 +318,14 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
     /* CURVE keys from the environment (ND_CURVE_*) or the program's options. */
     if (nd_curve_client_apply(self->sub, err, errlen) != 0)
         goto fail;
+    if (nd_endpoint_check(self->hub, "hub endpoint", ND_PORT_HUB_OUT, err, errlen) != 0)
+        goto fail;
     if (zmq_connect(self->sub, self->hub) != 0) {
         snprintf(err, errlen, "invalid hub endpoint '%s': %s", self->hub, zmq_strerror(errno));
         goto fail;
     }
+    if (s_heartbeat_open(self, config ? config->hub_in : NULL, self->reg, err, errlen) != 0)
+        goto fail;
     return self;
 oom:
     snprintf(err, errlen, "out of memory");
@@ -220,32 +365,34 @@ static void s_monitor_event(nd_eater_t *self)
     }
 }
 
-/* Counts dumplings lost between two from the same kitchen. A number that does
- * not go forward means the kitchen restarted: start counting again from it. */
-static void s_count_gap(nd_eater_t *self, const nd_dumpling_t *d)
+static bool s_kitchen_wanted(const nd_eater_t *self, const char *kitchen);
+
+static void s_lost(nd_eater_t *self, const char *kitchen, uint64_t lost)
 {
-    if (!self->all_chefs || !d->has_sequence)
+    if (!lost)
         return;
-    for (size_t i = 0; i < self->nseqs; i++) {
-        s_seq_t *s = &self->seqs[i];
-        if (strcmp(s->kitchen, d->kitchen) != 0)
-            continue;
-        if (d->sequence > s->last + 1)
-            self->stats.gaps += d->sequence - s->last - 1;
-        s->last = d->sequence;
+    self->stats.gaps += lost;
+    nd_log_limited(&self->loss_rl, 1, ND_LOG_DEBUG,
+                   "kitchen %s: %llu dumpling(s) lost (%llu in all so far)", kitchen,
+                   (unsigned long long)lost, (unsigned long long)self->stats.gaps);
+    if (self->cb.on_loss)
+        self->cb.on_loss(self, kitchen, lost, self->arg);
+}
+
+/* "$sent/<kitchen>": the last number the kitchen sent on each topic. */
+static void s_sent_table(nd_eater_t *self, const char *t, size_t tlen, zmq_msg_t *body, int frames)
+{
+    char kitchen[ND_NAME_MAX + 1];
+    if (frames != 2 || !nd_name_validn(t + 6, tlen - 6)) {
+        self->stats.suspicious++;
         return;
     }
-    if (self->nseqs == self->seqcap) {
-        size_t cap = self->seqcap ? self->seqcap * 2 : 8;
-        s_seq_t *n = realloc(self->seqs, cap * sizeof *n);
-        if (!n)
-            return;
-        self->seqs = n;
-        self->seqcap = cap;
-    }
-    s_seq_t *s = &self->seqs[self->nseqs++];
-    snprintf(s->kitchen, sizeof s->kitchen, "%s", d->kitchen);
-    s->last = d->sequence;
+    memcpy(kitchen, t + 6, tlen - 6);
+    kitchen[tlen - 6] = '\0';
+    if (!s_kitchen_wanted(self, kitchen))
+        return;
+    s_lost(self, kitchen,
+           nd_loss_sent(self->loss, kitchen, zmq_msg_data(body), zmq_msg_size(body)));
 }
 
 static bool s_kitchen_wanted(const nd_eater_t *self, const char *kitchen)
@@ -256,6 +403,25 @@ static bool s_kitchen_wanted(const nd_eater_t *self, const char *kitchen)
         if (strcmp(self->kitchens[i], kitchen) == 0)
             return true;
     return false;
+}
+
+/* The hub's welcome on our registration topic: {"registered": epoch s}. */
+static void s_welcome(nd_eater_t *self, zmq_msg_t *body)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    char err[128];
+    if (nd_msgpack_unpack_one(&u, zmq_msg_data(body), zmq_msg_size(body), err, sizeof err) == 0 &&
+        u.data.type == MSGPACK_OBJECT_MAP) {
+        for (uint32_t i = 0; i < u.data.via.map.size; i++) {
+            const msgpack_object_kv *kv = &u.data.via.map.ptr[i];
+            if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 10 &&
+                memcmp(kv->key.via.str.ptr, "registered", 10) == 0 &&
+                kv->val.type == MSGPACK_OBJECT_FLOAT64)
+                nd_loss_joined(self->loss, kv->val.via.f64);
+        }
+    }
+    msgpack_unpacked_destroy(&u);
 }
 
 /* Receives one message (all its frames). Returns 1 when on_dumpling asked to
@@ -281,8 +447,12 @@ static int s_receive(nd_eater_t *self)
     const char *t = zmq_msg_data(&topic);
     size_t tlen = zmq_msg_size(&topic);
     char err[160];
-    if (tlen > 0 && t[0] == '$') {
-        /* Control traffic is not for eaters. */
+    if (tlen > 6 && memcmp(t, "$sent/", 6) == 0) {
+        s_sent_table(self, t, tlen, &body, frames);
+    } else if (frames == 2 && tlen == strlen(self->reg) && memcmp(t, self->reg, tlen) == 0) {
+        s_welcome(self, &body);
+    } else if (tlen > 0 && t[0] == '$') {
+        /* Other control traffic is not for eaters. */
     } else if (frames != 2) {
         self->stats.invalid++;
         nd_log_limited(&self->invalid_rl, 10, ND_LOG_WARN,
@@ -296,7 +466,7 @@ static int s_receive(nd_eater_t *self)
         nd_log_limited(&self->invalid_rl, 10, ND_LOG_WARN,
                        "dropped a dumpling whose topic is not <chef>/<kitchen> of its body");
     } else if (s_kitchen_wanted(self, self->d.kitchen)) {
-        s_count_gap(self, &self->d);
+        s_lost(self, self->d.kitchen, nd_loss_dumpling(self->loss, &self->d));
         self->stats.received++;
         if (self->cb.on_dumpling(self, &self->d, self->arg) != 0)
             rc = 1;
@@ -330,12 +500,15 @@ int nd_eater_run(nd_eater_t *self, volatile sig_atomic_t *stop, double timeout)
         }
         if (items[1].revents & ZMQ_POLLIN)
             s_monitor_event(self);
+        s_heartbeat_tick(self, false);
         if (items[0].revents & ZMQ_POLLIN) {
             /* Drain what is queued, but look at the clock and *stop now and then. */
             for (int i = 0; i < 1000; i++) {
                 int rc = s_receive(self);
-                if (rc == 1)
+                if (rc == 1) {
+                    s_heartbeat_tick(self, true);
                     return 1;
+                }
                 if (rc < 0 || (stop && *stop))
                     break;
             }
@@ -353,4 +526,12 @@ void nd_eater_stats(const nd_eater_t *self, nd_eater_stats_t *out)
         return;
     }
     *out = self->stats;
+    nd_loss_totals_t t;
+    nd_loss_totals(self->loss, &t);
+    out->suspicious += t.suspicious;
+}
+
+const struct nd_loss *nd_eater_loss(const nd_eater_t *self)
+{
+    return self ? self->loss : NULL;
 }

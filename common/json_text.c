@@ -385,9 +385,33 @@ static int s_dups(const msgpack_object_map *m, uint32_t **last_p)
     return 1;
 }
 
-/* A map; with `ct`, the value of key "creation_time" is *ct as a real instead
- * (nd_dumpling_to_json's seconds). */
-static int s_map(nd_strbuf_t *b, const msgpack_object_map *m, int depth, const double *ct)
+/* The metadata keys of type MSTIME (ND_DUMPLING_META_FIELDS): creation_time. */
+#define S_MS_NAME(id)
+#define S_MS_DRIVER(id)
+#define S_MS_UINT(id)
+#define S_MS_MSTIME(id) ND_MD_##id,
+#define S_MS(id, m, type, presence, doc) S_MS_##type(id)
+static const char *const s_mstime_keys[] = {ND_DUMPLING_META_FIELDS(S_MS) NULL};
+#undef S_MS
+
+static bool s_is_mstime(const char *k, size_t len)
+{
+    for (const char *const *m = s_mstime_keys; *m; m++)
+        if (strlen(*m) == len && memcmp(*m, k, len) == 0)
+            return true;
+    return false;
+}
+
+/* Where the top map's MSTIME value ("creation_time") is written, and in what
+ * unit (one such key: a second would be noted in place of the first). */
+typedef struct {
+    const double *seconds; /* non-NULL: write *seconds as a real instead */
+    size_t at, len;        /* where the value went in the text */
+} s_ct_t;
+
+/* A map; with `ct`, the value of key "creation_time" is noted in *ct, and
+ * written as *ct->seconds when that is set (nd_dumpling_to_json's seconds). */
+static int s_map(nd_strbuf_t *b, const msgpack_object_map *m, int depth, s_ct_t *ct)
 {
     uint32_t *last = NULL;
     int dups = s_dups(m, &last);
@@ -420,10 +444,13 @@ static int s_map(nd_strbuf_t *b, const msgpack_object_map *m, int depth, const d
         if (rc == 0)
             rc = s_putc(b, ':');
         if (rc == 0) {
-            if (ct && klen == 13 && memcmp(kp, "creation_time", 13) == 0)
-                rc = s_real(b, *ct);
-            else
+            if (ct && s_is_mstime(kp, klen)) {
+                ct->at = b->len;
+                rc = ct->seconds ? s_real(b, *ct->seconds) : s_value(b, v, depth + 1);
+                ct->len = b->len - ct->at;
+            } else {
                 rc = s_value(b, v, depth + 1);
+            }
         }
     }
     free(last);
@@ -496,13 +523,23 @@ int nd_msgpack_json_text(const msgpack_object *o, nd_strbuf_t *out)
 
 int nd_dumpling_json_text(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out)
 {
+    size_t at, len;
+    return nd_dumpling_json_text_ct(d, seconds, out, &at, &len);
+}
+
+int nd_dumpling_json_text_ct(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out, size_t *ct_at,
+                             size_t *ct_len)
+{
     if (d->metadata.type != MSGPACK_OBJECT_MAP)
         return -1;
     size_t start = out->len;
-    double ct = d->creation_time / 1000.0;
+    double secs = d->creation_time / 1000.0;
+    s_ct_t ct = {seconds ? &secs : NULL, 0, 0};
     int rc = s_put(out, "{\"metadata\":", 12);
     if (rc == 0)
-        rc = s_map(out, &d->metadata.via.map, 0, seconds ? &ct : NULL);
+        rc = s_map(out, &d->metadata.via.map, 0, &ct);
+    *ct_at = ct.at;
+    *ct_len = ct.len;
     if (rc == 0)
         rc = s_put(out, ",\"payload\":", 11);
     if (rc == 0)
@@ -510,4 +547,10 @@ int nd_dumpling_json_text(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out
     if (rc == 0)
         rc = s_putc(out, '}');
     return s_finish(out, start, rc);
+}
+
+int nd_json_creation_time(double ms, bool seconds, nd_strbuf_t *out)
+{
+    size_t start = out->len;
+    return s_finish(out, start, s_real(out, seconds ? ms / 1000.0 : ms));
 }

@@ -38,6 +38,7 @@ typedef struct {
     bool disabled;
     char topic[2 * ND_NAME_MAX + 2]; /* "<chef>/<kitchen>", made once */
     size_t topic_len;
+    uint64_t topic_sequence; /* last number given on this topic */
 } s_chef_t;
 
 struct nd_cook {
@@ -303,6 +304,11 @@ void nd_kitchen_poke(nd_kitchen_t *self, double now)
     }
 }
 
+uint64_t nd_kitchen_topic_sequence(const nd_kitchen_t *self, size_t i)
+{
+    return i < self->chef_count ? self->chefs[i]->topic_sequence : 0;
+}
+
 void nd_kitchen_stats(const nd_kitchen_t *self, nd_kitchen_stats_t *out)
 {
     *out = self->stats;
@@ -322,6 +328,7 @@ nd_payload_t *nd_cook_begin(nd_cook_t *cook)
         /* Given for real only when the dumpling is served, so that refused
          * dumplings leave no gap for eaters to count as loss. */
         .sequence = self->stats.sequence + 1,
+        .topic_sequence = cook->chef ? cook->chef->topic_sequence + 1 : 0,
     };
     /* Outside a handler there is no chef: begin fails, the builder holds the
      * error and serve refuses it. */
@@ -348,6 +355,7 @@ int nd_cook_serve(nd_cook_t *cook)
     }
     /* finish succeeded, so begin had a chef. */
     self->stats.sequence++;
+    cook->chef->topic_sequence++;
     self->stats.dumplings++;
     if (self->serve && self->serve(self->arg, cook->chef->topic, cook->chef->topic_len,
                                    nd_pl_data(self->pl), nd_pl_size(self->pl)) < 0)

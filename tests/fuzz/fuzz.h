@@ -18,10 +18,12 @@
 /* libFuzzer's entry point; tests/fuzz/replay.c calls it too. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* fuzz_packet: the low 3 bits of the input's first byte pick one of these
+/* fuzz_packet: the low 5 bits of the input's first byte pick one of these
  * DLT_* values (the numbers pcap_datalink() returns on Linux); the rest of the
- * input is the packet. */
-static const int nd_fuzz_linktypes[8] = {
+ * input is the packet. The first eight are those of the 3-bit table this
+ * replaced, so older inputs keep their link type when bits 3-4 are clear. */
+#define ND_FUZZ_NLINKTYPES 32
+static const int nd_fuzz_linktypes[ND_FUZZ_NLINKTYPES] = {
     1,   /* DLT_EN10MB */
     12,  /* DLT_RAW */
     228, /* DLT_IPV4 */
@@ -30,15 +32,40 @@ static const int nd_fuzz_linktypes[8] = {
     276, /* DLT_LINUX_SLL2 */
     0,   /* DLT_NULL */
     108, /* DLT_LOOP */
+    105, /* DLT_IEEE802_11 */
+    127, /* DLT_IEEE802_11_RADIO */
+    192, /* DLT_PPI */
+    9,   /* DLT_PPP */
+    50,  /* DLT_PPP_SERIAL */
+    51,  /* DLT_PPP_ETHER */
+    104, /* DLT_C_HDLC */
+    107, /* DLT_FRELAY */
+    182, /* DLT_MFR */
+    8,   /* DLT_SLIP */
+    11,  /* DLT_ATM_RFC1483 */
+    19,  /* DLT_ATM_CLIP */
+    239, /* DLT_NFLOG */
+    226, /* DLT_IPNET */
+    258, /* DLT_PKTAP */
+    204, /* DLT_PPP_WITH_DIR */
+    205, /* DLT_C_HDLC_WITH_DIR */
+    206, /* DLT_FRELAY_WITH_DIR */
+    1,   /* Ethernet again, below: the tunnels hide behind it */
+    1,   1, 1, 1, 1,
 };
 
 /* The first byte that selects `linktype`, or -1 when the target has no slot for
- * it. LINKTYPE_RAW (101) and OpenBSD's DLT_RAW (14) read as DLT_RAW. */
+ * it. LINKTYPE_RAW (101) and OpenBSD's DLT_RAW (14) read as DLT_RAW; the
+ * file values of the ATM link types as their DLT_* values. */
 static inline int nd_fuzz_linktype_byte(int linktype)
 {
     if (linktype == 101 || linktype == 14)
         linktype = 12;
-    for (int i = 0; i < 8; i++)
+    if (linktype == 100)
+        linktype = 11;
+    if (linktype == 106)
+        linktype = 19;
+    for (int i = 0; i < ND_FUZZ_NLINKTYPES; i++)
         if (nd_fuzz_linktypes[i] == linktype)
             return i;
     return -1;

@@ -30,7 +30,9 @@ static void s_same_as_reference(const uint8_t *data, size_t size)
         ND_FUZZ_CHECK(!strcmp(r.chef, s.chef) && !strcmp(r.kitchen, s.kitchen) &&
                           r.driver == s.driver &&
                           !memcmp(&r.creation_time, &s.creation_time, sizeof(double)) &&
-                          r.has_sequence == s.has_sequence && r.sequence == s.sequence,
+                          r.has_sequence == s.has_sequence && r.sequence == s.sequence &&
+                          r.has_topic_sequence == s.has_topic_sequence &&
+                          r.topic_sequence == s.topic_sequence,
                       "the scan's metadata differs from the reference's");
         nd_strbuf_t jr = {0}, jc = {0};
         ND_FUZZ_CHECK(nd_dumpling_json_text(&r, false, &jr) == 0 &&

@@ -18,7 +18,7 @@
  * S_POKE_MASK/S_POKE_BITS, so that an input can ask for a poke itself and crashes in
  * interval handlers replay from a single file. */
 #define S_POKE_EVERY 256
-/* First byte: bits 0-2 link type, bit 6 truncated, and bit 7 set with bits
+/* First byte: bits 0-4 link type, bit 6 truncated, and bit 7 set with bits
  * 3-5 clear asks for a poke: one random input in 16, as a poke serves whole
  * tables and costs as much as dozens of packets. */
 #define S_POKE_MASK 0xb8
@@ -71,7 +71,10 @@ static void s_check_packet(const nd_packet_t *pkt, const uint8_t *data, size_t l
 {
     ND_FUZZ_CHECK(!pkt->malformed || pkt->malformed_reason, "malformed without a reason");
     ND_FUZZ_CHECK(pkt->vlan_count <= 2, "vlan_count %u", pkt->vlan_count);
-    ND_FUZZ_CHECK(pkt->layers < (1u << ND_L__COUNT), "unknown layer bits %#x", pkt->layers);
+    ND_FUZZ_CHECK((uint64_t)pkt->layers < ((uint64_t)1 << ND_L__COUNT), "unknown layer bits %#x",
+                  pkt->layers);
+    ND_FUZZ_CHECK(pkt->encap_depth <= ND_MAX_ENCAP, "encap_depth %u", pkt->encap_depth);
+    ND_FUZZ_CHECK(memchr(pkt->tunnel, '\0', sizeof pkt->tunnel), "tunnel not terminated");
     if (pkt->l7_len)
         ND_FUZZ_CHECK(pkt->l7 >= data && pkt->l7_len <= len &&
                           pkt->l7 - data <= (long)(len - pkt->l7_len),
@@ -92,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s_kitchen)
         s_setup();
     uint8_t pick = data[0];
-    int linktype = nd_fuzz_linktypes[pick & 7];
+    int linktype = nd_fuzz_linktypes[pick & (ND_FUZZ_NLINKTYPES - 1)];
     const uint8_t *bytes = data + 1;
     uint32_t caplen = (uint32_t)(size - 1);
     uint32_t wirelen = pick & S_TRUNCATED_BIT ? caplen + 1500 : caplen;

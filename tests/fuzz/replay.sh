@@ -8,7 +8,14 @@ pcaps=$2
 here=$(cd "$(dirname "$0")" && pwd)
 seeds=$bin/seeds
 rm -rf "$seeds"
-"$bin/nd-fuzz-seeds" "$seeds" "$pcaps"
+# The corpus captures of corpus-seeds.txt join the seeds where the corpus is.
+corpus=$pcaps/../corpus/captures
+extra=$(grep -v '^#' "$here/corpus-seeds.txt" | while read -r f; do
+    [ -f "$corpus/$f" ] && echo "$corpus/$f"; done)
+# shellcheck disable=SC2086 # one capture path a word
+"$bin/nd-fuzz-seeds" "$seeds" "$pcaps" $extra
 for t in packet dumpling msgpack_json client_parse; do
     "$bin/fuzz_$t" "$seeds/$t" "$here/regressions/$t"
 done
+# The stream target's seeds are hand-made segment sequences, kept with its cases.
+"$bin/fuzz_stream" "$here/regressions/stream"

@@ -8,13 +8,13 @@
 #   cmake --build build-fuzz -j2 && tests/fuzz/run.sh build-fuzz 60
 set -u
 if [ $# -lt 2 ]; then
-    echo "usage: $0 BUILD_DIR SECONDS [packet|dumpling|msgpack_json|client_parse]..." >&2
+    echo "usage: $0 BUILD_DIR SECONDS [packet|dumpling|msgpack_json|client_parse|stream]..." >&2
     exit 2
 fi
 build=$(cd "$1" && pwd) || exit 2
 seconds=$2
 shift 2
-targets=${*:-packet dumpling msgpack_json client_parse}
+targets=${*:-packet dumpling msgpack_json client_parse stream}
 here=$(cd "$(dirname "$0")" && pwd)
 pcaps=${ND_PCAPS:-$here/../../../shared/pcaps}
 bin=$build/tests/fuzz
@@ -22,7 +22,12 @@ out=$build/fuzz
 
 mkdir -p "$out" || exit 1
 rm -rf "$out/seeds"
-if ! "$bin/nd-fuzz-seeds" "$out/seeds" "$pcaps"; then
+# The corpus captures of corpus-seeds.txt join the seeds where the corpus is.
+corpus=${ND_CORPUS:-$pcaps/../corpus/captures}
+extra=$(grep -v '^#' "$here/corpus-seeds.txt" | while read -r f; do
+    [ -f "$corpus/$f" ] && echo "$corpus/$f"; done)
+# shellcheck disable=SC2086 # one capture path a word
+if ! "$bin/nd-fuzz-seeds" "$out/seeds" "$pcaps" $extra; then
     echo "run.sh: could not build the seed corpus (from $pcaps)" >&2
     exit 1
 fi
@@ -40,7 +45,7 @@ for t in $targets; do
     fi
     # New inputs go to the first folder only: the seeds and the kept cases
     # stay as they are.
-    mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
+    mkdir -p "$out/corpus/$t" "$out/artifacts/$t" "$out/seeds/$t"
     echo "run.sh: fuzz_$t for ${seconds}s (log: $out/$t.log)"
     "$bin/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" \

@@ -3,7 +3,8 @@
 temporary prefix; build chefs/examples/hello_chef.c and
 eaters/examples/hello_eater.c out of tree with nothing but
 `pkg-config --cflags --libs netdumplings` (PKG_CONFIG_PATH into the prefix),
-and the chef again with CMake's find_package(netdumplings); load the chef
+and the chef again with CMake's find_package(netdumplings); compile every
+installed header on its own (none declares a dissector); load the chef
 into the installed nd-snifty and check its dumplings against tshark; then run
 the eater end to end: installed nd-shifty, installed nd-snifty -r with the
 plugin, hello_eater printing what the hub delivers.
@@ -11,6 +12,7 @@ plugin, hello_eater printing what the hub delivers.
 usage: test_install.py BUILD_DIR SOURCE_DIR PCAPS_DIR"""
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -68,6 +70,20 @@ def test(procs, argv):
        " $(pkg-config --cflags --libs netdumplings)", work, env, "building hello_chef.so")
     sh(cc + " -o hello_eater hello_eater.c $(pkg-config --cflags --libs netdumplings)",
        work, env, "building hello_eater")
+
+    # Every installed header compiles on its own, and none declares the
+    # dissectors (common/proto/proto.h, internal).
+    incdir = os.path.join(prefix, "include", "netdumplings")
+    headers = sorted(h for h in os.listdir(incdir) if h.endswith(".h"))
+    check("packet.h" in headers and "app.h" in headers, "headers installed: %s" % headers)
+    for h in headers:
+        with open(os.path.join(incdir, h)) as f:
+            check(not re.search(r"\bnd_dissect_\w+\s*\(", f.read()),
+                  "installed %s declares nd_dissect_*()" % h)
+        with open(os.path.join(work, "alone.c"), "w") as f:
+            f.write("#include <netdumplings/%s>\n" % h)
+        sh(cc + " -std=c11 -Wall -Wextra -Werror -fsyntax-only alone.c"
+           " $(pkg-config --cflags netdumplings)", work, env, "compiling %s alone" % h)
 
     # ... and with CMake's package config.
     cm = os.path.join(procs.dir, "cmake-example")

@@ -29,8 +29,13 @@ static void test_tls_whole_and_split(void **state)
     assert_string_equal(served.lines[0], s_tls_line);
     s_served_clear(&served);
 
+    /* The same segment again (a retransmission): not read twice. */
+    nd_kitchen_packet(k, &t_pkt);
+    assert_int_equal(served.count, 0);
+
     /* Cut at every byte into two segments, each in a buffer of its own size
-     * (ASan sees any over-read): the hello is read once, when whole. */
+     * (ASan sees any over-read): the hello is read once, when whole. Each
+     * cut further on in the flow, so that none is a retransmission. */
     static nd_packet_t seg;
     const uint8_t *l7 = t_pkt.l7;
     size_t len = t_pkt.l7_len;
@@ -38,14 +43,16 @@ static void test_tls_whole_and_split(void **state)
         uint8_t *a = malloc(cut), *b = malloc(len - cut);
         memcpy(a, l7, cut);
         memcpy(b, l7 + cut, len - cut);
+        uint32_t base = t_pkt.tcp_seq + (uint32_t)cut * 0x10000u;
         seg = t_pkt;
         seg.l7 = a;
         seg.l7_len = cut;
+        seg.tcp_seq = base;
         nd_kitchen_packet(k, &seg);
         assert_int_equal(served.count, 0);
         seg.l7 = b;
         seg.l7_len = len - cut;
-        seg.tcp_seq = t_pkt.tcp_seq + (uint32_t)cut;
+        seg.tcp_seq = base + (uint32_t)cut;
         nd_kitchen_packet(k, &seg);
         free(a);
         free(b);
@@ -58,6 +65,7 @@ static void test_tls_whole_and_split(void **state)
     /* The second half out of order (a gap): given up, nothing made, and the
      * flow is free again for the next whole hello. */
     seg = t_pkt;
+    seg.sport++; /* a flow of its own */
     seg.l7_len = 100;
     nd_kitchen_packet(k, &seg);
     seg.l7 = l7 + 100;
@@ -65,7 +73,10 @@ static void test_tls_whole_and_split(void **state)
     seg.tcp_seq = t_pkt.tcp_seq + 101;
     nd_kitchen_packet(k, &seg);
     assert_int_equal(served.count, 0);
-    nd_kitchen_packet(k, &t_pkt);
+    seg = t_pkt;
+    seg.sport++;
+    seg.tcp_seq += 0x100000;
+    nd_kitchen_packet(k, &seg);
     assert_int_equal(served.count, 1);
     s_served_clear(&served);
 
@@ -92,13 +103,47 @@ static void test_http(void **state)
                         "\"path\":\"/\",\"version\":\"HTTP/1.1\",\"user_agent\":\"curl/7.68.0\","
                         "\"client\":\"192.168.1.128\",\"client_port\":42170,"
                         "\"server\":\"216.58.208.142\",\"server_port\":80,"
-                        "\"time\":1643129441.0306909,\"truncated\":false}");
+                        "\"time\":1643129441.0306909,\"truncated\":false,"
+                        "\"transport\":\"tcp\"}");
+    s_served_clear(&served);
+    /* Pipelined requests: each one, past the body of the one before; none
+     * past a body whose end is unknown. */
+    static const char pipe[] = "POST /1 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloPROPFIND /2 "
+                               "HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\nTransfer-Encoding: "
+                               "chunked\r\n\r\n0\r\n\r\nGET /4 HTTP/1.1\r\n\r\n";
+    static nd_packet_t pp;
+    pp = t_pkt;
+    pp.tcp_seq += 0x1000; /* later in the flow: not a retransmission */
+    pp.l7 = (const uint8_t *)pipe;
+    pp.l7_len = sizeof pipe - 1;
+    nd_kitchen_packet(k, &pp);
+    assert_int_equal(served.count, 3);
+    assert_non_null(strstr(served.lines[0], "\"method\":\"POST\",\"host\":null,\"path\":\"/1\""));
+    assert_non_null(
+        strstr(served.lines[1], "\"method\":\"PROPFIND\",\"host\":null,\"path\":\"/2\""));
+    assert_non_null(strstr(served.lines[2], "\"method\":\"GET\",\"host\":null,\"path\":\"/3\""));
+    s_served_clear(&served);
+    /* SSDP over UDP on 1900, and not on another UDP port. */
+    static const char msearch[] = "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n";
+    pp = t_pkt;
+    pp.layers = (pp.layers & ~(1u << ND_L_TCP)) | 1u << ND_L_UDP;
+    pp.l7 = (const uint8_t *)msearch;
+    pp.l7_len = sizeof msearch - 1;
+    nd_kitchen_packet(k, &pp);
+    assert_int_equal(served.count, 0);
+    pp.dport = 1900;
+    nd_kitchen_packet(k, &pp);
+    assert_int_equal(served.count, 1);
+    assert_non_null(strstr(served.lines[0], "\"method\":\"M-SEARCH\",\"host\":"
+                                            "\"239.255.255.250:1900\",\"path\":\"*\""));
+    assert_non_null(strstr(served.lines[0], "\"transport\":\"udp\"}"));
     s_served_clear(&served);
     /* An oversized path: cut and flagged. */
     static char big[3000];
     int n = snprintf(big, sizeof big, "GET /%02500d HTTP/1.1\r\nHost: h\r\n\r\n", 1);
     static nd_packet_t p;
     p = t_pkt;
+    p.tcp_seq += 0x10000;
     p.l7 = (const uint8_t *)big;
     p.l7_len = (size_t)n;
     nd_kitchen_packet(k, &p);

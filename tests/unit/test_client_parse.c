@@ -150,6 +150,42 @@ static void test_query(void **state)
     assert_int_equal(f.nchefs, 0);
 }
 
+/* creation_time's unit per client: ?time_unit= and the first message's key;
+ * anything but "ms" or "s" is refused with 4000. */
+static void test_time_unit(void **state)
+{
+    static const char bad[] = "time_unit must be \"ms\" or \"s\"";
+    gw_filter_t f;
+    const char *why = NULL;
+    gw_filter_init(&f);
+    assert_int_equal(f.time_unit, 0); /* the gateway's --time-unit */
+    assert_int_equal(gw_parse_query_arg(&f, "time_unit=s", &why), 0);
+    assert_int_equal(f.time_unit, 's');
+    assert_int_equal(gw_parse_query_arg(&f, "time_unit=ms", &why), 0);
+    assert_int_equal(f.time_unit, 'm');
+    const char *refused[] = {"time_unit=", "time_unit=S", "time_unit=seconds", "time_unit=s "};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        why = NULL;
+        assert_int_equal(gw_parse_query_arg(&f, refused[i], &why), GW_CLOSE_BAD_FIRST);
+        assert_string_equal(why, bad);
+    }
+    gw_filter_release(&f);
+
+    assert_int_equal(s_first(&f, "{\"time_unit\": \"s\"}", &why), 0);
+    assert_int_equal(f.time_unit, 's');
+    gw_filter_release(&f);
+    assert_int_equal(s_first(&f, "{\"eater_name\": \"old\", \"time_unit\": \"ms\"}", &why), 0);
+    assert_int_equal(f.time_unit, 'm');
+    gw_filter_release(&f);
+    const char *bad_first[] = {"{\"time_unit\": \"minutes\"}", "{\"time_unit\": 1000}",
+                               "{\"time_unit\": null}", "{\"time_unit\": \"s \"}"};
+    for (size_t i = 0; i < sizeof bad_first / sizeof bad_first[0]; i++) {
+        assert_int_equal(s_first(&f, bad_first[i], &why), GW_CLOSE_BAD_FIRST);
+        assert_string_equal(why, bad);
+        gw_filter_release(&f);
+    }
+}
+
 static void test_utf8(void **state)
 {
     static const struct {
@@ -184,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_first_refused),
         cmocka_unit_test(test_first_too_many),
         cmocka_unit_test(test_query),
+        cmocka_unit_test(test_time_unit),
         cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -368,6 +368,8 @@ static void s_compare(nd_dumpling_t *a, nd_dumpling_t *b, nd_dumpling_t *c, cons
         assert_memory_equal(&a->creation_time, &x->creation_time, sizeof(double));
         assert_int_equal(a->has_sequence, x->has_sequence);
         assert_true(a->sequence == x->sequence);
+        assert_int_equal(a->has_topic_sequence, x->has_topic_sequence);
+        assert_true(a->topic_sequence == x->topic_sequence);
     }
     assert_true(s_same_object(&a->unpacked.data, &b->unpacked.data));
     assert_true(s_same_object(&a->metadata, &b->metadata));

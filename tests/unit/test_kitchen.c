@@ -199,6 +199,9 @@ static void test_cook_packets_and_intervals(void **state)
         assert_string_equal(d.kitchen, "test-kitchen");
         assert_true(d.has_sequence);
         assert_int_equal(d.sequence, i + 1);
+        /* One chef, one topic: both numbers go together. */
+        assert_true(d.has_topic_sequence);
+        assert_int_equal(d.topic_sequence, i + 1);
         /* creation_time is the wall clock in ms, not the packet's time. */
         assert_true(d.creation_time >= before && d.creation_time <= after);
         if (i < 5) {

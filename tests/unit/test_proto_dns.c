@@ -3,6 +3,9 @@
  * messages and on the malicious captures' payloads. */
 #include "test_proto_util.h"
 
+#include "../../common/proto/proto.h" /* nd_dissect_dns */
+#include "netdumplings/app.h"
+
 static char s_name[ND_DNS_NAME_MAX];
 
 /* Reads the name at `off` of msg[0..len). Returns 0/-1; *reason on error. */
@@ -66,13 +69,27 @@ static void test_compression(void **state)
     assert_string_equal(s_name, "www.example.com");
     assert_int_equal(end, 21);
 
-    /* A pointer to itself, and one forward. */
+    /* A pointer to itself: a loop. */
     static const uint8_t self[] = {0xc0, 0x00};
     assert_int_equal(s_read(self, sizeof self, 0, &why, NULL), -1);
     assert_string_equal(why, "dns: compression loop");
-    static const uint8_t fwd[] = {0xc0, 0x02, 0x00};
-    assert_int_equal(s_read(fwd, sizeof fwd, 0, &why, NULL), -1);
+    /* A forward pointer is followed (resolvers and tshark do)... */
+    static const uint8_t fwd[] = {0xc0, 0x02, 1, 'a', 0x00};
+    assert_int_equal(s_read(fwd, sizeof fwd, 0, &why, &end), 0);
+    assert_string_equal(s_name, "a");
+    assert_int_equal(end, 2);
+    /* ...but two pointing at each other are a loop, */
+    static const uint8_t pingpong[] = {0xc0, 0x02, 0xc0, 0x00};
+    assert_int_equal(s_read(pingpong, sizeof pingpong, 0, &why, NULL), -1);
     assert_string_equal(why, "dns: compression loop");
+    /* and so is a forward pointer to a label that points back before it. */
+    static const uint8_t round[] = {1, 'a', 0xc0, 0x04, 1, 'b', 0xc0, 0x00};
+    assert_int_equal(s_read(round, sizeof round, 0, &why, NULL), -1);
+    assert_string_equal(why, "dns: compression loop");
+    /* A target past the end of the message. */
+    static const uint8_t past[] = {0xc0, 0x09, 0};
+    assert_int_equal(s_read(past, sizeof past, 0, &why, NULL), -1);
+    assert_string_equal(why, "dns: truncated name");
     /* Backwards from the pointer but into the name being read: a loop. */
     static const uint8_t back[] = {0, 1, 'a', 0xc0, 0x01};
     assert_int_equal(s_read(back, sizeof back, 1, &why, NULL), -1);
@@ -219,7 +236,7 @@ static void test_over_tcp(void **state)
     }
     /* A message wholly inside the segment with a broken name is malformed. */
     seg[2 + 12] = 0xc0;
-    seg[2 + 13] = 0xff;
+    seg[2 + 13] = 12; /* itself */
     memset(p, 0, sizeof *p);
     b = nd_buf(seg, 2 + n);
     assert_int_equal(nd_dissect_dns_tcp(p, &b), -1);
@@ -261,6 +278,63 @@ static void test_zlip_payloads(void **state)
     s_zlip("tcpdump-dns-zlip-3.pcap", "dns: compression loop");
 }
 
+/* nd_dns_msg_*: every question of a message, however many, in order; the
+ * ones before a broken question are read, none after it. */
+static void test_msg_questions(void **state)
+{
+    uint8_t m[12 + 6 * 8] = {0x12, 0x34, 0x01, 0x00, 0, 6};
+    for (size_t i = 0; i < 6; i++) {
+        uint8_t *q = m + 12 + 8 * i;
+        q[0] = 2;
+        q[1] = 'q';
+        q[2] = (uint8_t)('0' + i);
+        q[3] = 0;
+        q[4] = 0;
+        q[5] = 1;
+        q[6] = 0;
+        q[7] = 1;
+    }
+    nd_dns_msg_t msg;
+    char name[ND_DNS_NAME_MAX], want[8];
+    uint16_t qtype, qclass;
+    const char *why;
+    assert_int_equal(nd_dns_msg_open(&msg, m, 11), ND_APP_MALFORMED);
+    assert_int_equal(nd_dns_msg_open(&msg, m, sizeof m - 1), ND_APP_OK);
+    assert_false(msg.qr);
+    assert_int_equal(msg.opcode, 0);
+    assert_int_equal(msg.qdcount, 6);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(nd_dns_msg_question(&msg, name, sizeof name, &qtype, &qclass, &why),
+                         ND_APP_OK);
+        snprintf(want, sizeof want, "q%zu", i);
+        assert_string_equal(name, want);
+        assert_int_equal(qtype, 1);
+    }
+    /* The last one lost its final byte. */
+    assert_int_equal(nd_dns_msg_question(&msg, name, sizeof name, &qtype, &qclass, &why),
+                     ND_APP_MALFORMED);
+    assert_string_equal(why, "dns: truncated question");
+    assert_int_equal(nd_dns_msg_question(&msg, name, sizeof name, &qtype, &qclass, &why),
+                     ND_APP_NOT_MINE);
+    /* Whole: all six, then the end. */
+    assert_int_equal(nd_dns_msg_open(&msg, m, sizeof m), ND_APP_OK);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(nd_dns_msg_question(&msg, name, sizeof name, &qtype, &qclass, &why),
+                         ND_APP_OK);
+    assert_string_equal(name, "q5");
+    assert_int_equal(nd_dns_msg_question(&msg, name, sizeof name, &qtype, &qclass, &why),
+                     ND_APP_NOT_MINE);
+    /* A loop in the second question ends the message there. */
+    m[12 + 8] = 0xc0;
+    m[12 + 9] = 12 + 8;
+    assert_int_equal(nd_dns_msg_open(&msg, m, sizeof m), ND_APP_OK);
+    assert_int_equal(nd_dns_msg_question(&msg, name, sizeof name, &qtype, &qclass, &why),
+                     ND_APP_OK);
+    assert_int_equal(nd_dns_msg_question(&msg, name, sizeof name, &qtype, &qclass, &why),
+                     ND_APP_MALFORMED);
+    assert_string_equal(why, "dns: compression loop");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_header_and_questions),
         cmocka_unit_test(test_over_tcp),
         cmocka_unit_test(test_zlip_payloads),
+        cmocka_unit_test(test_msg_questions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

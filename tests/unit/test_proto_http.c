@@ -67,6 +67,24 @@ static void test_hand_built(void **state)
     assert_true(s_r.headers_complete);
     s_sweep((const uint8_t *)req, sizeof req - 1);
 
+    /* Where a request ends, for the next pipelined one. */
+    static const char two[] =
+        "POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n\r\n";
+    assert_int_equal(nd_http_request((const uint8_t *)two, sizeof two - 1, &s_r), ND_APP_OK);
+    assert_true(s_r.headers_complete);
+    assert_int_equal(s_r.head_len, 39);
+    assert_true(s_r.has_content_length);
+    assert_int_equal(s_r.content_length, 3);
+    assert_false(s_r.body_unknown);
+    static const char chunked[] = "POST /a HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n";
+    assert_int_equal(nd_http_request((const uint8_t *)chunked, sizeof chunked - 1, &s_r),
+                     ND_APP_OK);
+    assert_true(s_r.body_unknown);
+    static const char twolen[] =
+        "POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n";
+    assert_int_equal(nd_http_request((const uint8_t *)twolen, sizeof twolen - 1, &s_r), ND_APP_OK);
+    assert_true(s_r.body_unknown);
+
     /* An oversized target is cut and flagged. */
     static char big[4096];
     int n = snprintf(big, sizeof big, "GET /%02000d HTTP/1.1\r\n\r\n", 7);
@@ -81,8 +99,14 @@ static void test_hand_built(void **state)
         {"", ND_APP_NOT_MINE},
         {"GE", ND_APP_INCOMPLETE},
         {"GET / HTTP/1.1", ND_APP_INCOMPLETE},
-        {"FOO / HTTP/1.1\r\n", ND_APP_NOT_MINE},
-        {"get / HTTP/1.1\r\n", ND_APP_NOT_MINE},
+        /* Any token is a method when a well-formed line follows it. */
+        {"FOO / HTTP/1.1\r\n", ND_APP_OK},
+        {"PROPFIND /dav/ HTTP/1.1\r\n", ND_APP_OK},
+        {"M-SEARCH * HTTP/1.1\r\n", ND_APP_OK},
+        {"FOO / HTTP/2.0\r\n", ND_APP_NOT_MINE},
+        {"FOO bar baz\r\n", ND_APP_NOT_MINE},
+        {"FOO\t/ HTTP/1.1\r\n", ND_APP_NOT_MINE},
+        {"HTTP/1.1 200 OK\r\n", ND_APP_NOT_MINE},
         {"GET / HTTP/2.0\r\n", ND_APP_MALFORMED},
         {"GET  HTTP/1.1\r\n", ND_APP_MALFORMED},
         {"GET /a b HTTP/1.1\r\n", ND_APP_MALFORMED},

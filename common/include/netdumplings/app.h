@@ -6,7 +6,10 @@
  * the caller owns. Text fields are NUL-terminated, printable ASCII: any byte
  * outside 0x20..0x7e (and the backslash) is written as "\xHH", so a field can
  * go into a dumpling as it is. A field longer than its buffer is cut at a whole
- * character and its `*_truncated` flag is set. */
+ * character and its `*_truncated` flag is set.
+ *
+ * The result structs are the caller's, read directly by plugins: their layout
+ * is part of the chef ABI (ND_CHEF_ABI in chef.h; common/abi.c pins it). */
 #ifndef ND_APP_H
 #define ND_APP_H
 
@@ -21,6 +24,32 @@ typedef enum {
     ND_APP_NOT_MINE = 2,   /* not this protocol (or not the message asked for) */
     ND_APP_MALFORMED = -1, /* claims to be this protocol but is broken */
 } nd_app_rc_t;
+
+/* ---- DNS messages (common/proto/dns.c) ----------------------------------- */
+
+/* One DNS message (RFC 1035 4.1), read question by question, so that a chef
+ * sees every question however many there are. Names are in the presentation
+ * form of nd_dns_read_name() (packet.h). */
+typedef struct {
+    const uint8_t *msg; /* the message, not owned */
+    size_t len;
+    size_t off; /* where the next question starts */
+    uint16_t id;
+    bool qr;        /* false: query, true: response */
+    uint8_t opcode; /* 0 = QUERY */
+    uint16_t qdcount;
+    unsigned next; /* index of the next question */
+} nd_dns_msg_t;
+
+/* Opens the message of `n` bytes at `p` (which must stay valid while `m` is
+ * used): ND_APP_OK, or ND_APP_MALFORMED when shorter than the header. */
+int nd_dns_msg_open(nd_dns_msg_t *m, const uint8_t *p, size_t n);
+/* Reads the next question into `name` (presentation form, ND_DNS_NAME_MAX
+ * bytes are always enough) and *qtype, *qclass: ND_APP_OK; ND_APP_NOT_MINE
+ * when all qdcount were read; ND_APP_MALFORMED (reason in *why) when the
+ * question is broken, after which the message is done. */
+int nd_dns_msg_question(nd_dns_msg_t *m, char *name, size_t namelen, uint16_t *qtype,
+                        uint16_t *qclass, const char **why);
 
 /* ---- TLS ClientHello (common/proto/tls.c) ------------------------------- */
 
@@ -69,7 +98,7 @@ bool nd_tls_is_grease(uint16_t v);
 #define ND_HTTP_UA_MAX 512
 
 typedef struct {
-    char method[ND_HTTP_METHOD_MAX]; /* one of the RFC 9110 / 5789 methods */
+    char method[ND_HTTP_METHOD_MAX]; /* a token (RFC 9110 9.1): GET, PROPFIND, M-SEARCH... */
     char path[ND_HTTP_PATH_MAX];     /* the request target as sent */
     bool path_truncated;
     char version[9]; /* "HTTP/1.0" or "HTTP/1.1" */
@@ -80,14 +109,23 @@ typedef struct {
     char user_agent[ND_HTTP_UA_MAX];
     bool user_agent_truncated;
     bool headers_complete; /* the empty line ending the header was seen */
+    size_t head_len;       /* with headers_complete: bytes up to and with that line */
+    bool has_content_length;
+    uint64_t content_length; /* Content-Length (RFC 9112 6.3), when has_content_length */
+    bool body_unknown;       /* chunked, or a bad Content-Length: where the body ends is unknown */
 } nd_http_request_t;
 
 /* Parses an HTTP/1.x request line (RFC 9112 3) and the Host and User-Agent
  * headers that follow it in p..n (one TCP segment's payload: headers cut by
- * the segment's end are read as far as they go). Returns ND_APP_OK when the
- * request line is whole, ND_APP_NOT_MINE when p does not start with a method
- * and a space, ND_APP_MALFORMED for a bad request line, ND_APP_INCOMPLETE when
- * the request line is not yet ended. */
+ * the segment's end are read as far as they go). A method is any token, but
+ * one outside the nine of RFC 9110 / 5789 is taken only with a well-formed
+ * request line, so that random bytes are not read as requests. Returns
+ * ND_APP_OK when the request line is whole, ND_APP_NOT_MINE when p does not
+ * start with a method and a space (or an unknown method with no "HTTP/1.x"
+ * line), ND_APP_MALFORMED for a known method with a bad request line,
+ * ND_APP_INCOMPLETE when the request line is not yet ended. With
+ * headers_complete, the next pipelined request starts after head_len bytes
+ * and the body (content_length bytes, unless body_unknown). */
 int nd_http_request(const uint8_t *p, size_t n, nd_http_request_t *out);
 
 /* ---- DHCPv4 (common/proto/dhcp.c) ---------------------------------------- */

@@ -23,8 +23,20 @@
 #include "netdumplings/packet.h"
 #include "netdumplings/payload.h"
 
-/* Bumped whenever nd_chef_def_t or the nd_cook_* calls change incompatibly. */
-#define ND_CHEF_ABI 1
+/* The chef ABI: what a plugin compiled against these headers relies on, and a
+ * kitchen checks before it runs the plugin. It covers nd_chef_def_t and the
+ * nd_cook_* calls, and also every struct a plugin reads or owns: nd_packet_t
+ * with nd_ip_t, nd_arp_t, nd_dns_t (packet.h), nd_buf_t (buf.h), the
+ * parsers' results in app.h (nd_dns_msg_t, nd_tls_hello_t, nd_http_request_t,
+ * nd_dhcp_t) and the values of nd_layer_t and nd_app_rc_t. Bumped whenever
+ * any of them changes incompatibly: a field moved, resized or removed, or one
+ * added that moves others. common/abi.c pins their layout with
+ * static_asserts, so such a change fails the build until this is bumped and
+ * the figures there are updated.
+ *   1: the first.
+ *   2: nd_packet_t: dns moved after tunnel, last (the per-packet reset);
+ *      the ABI covers the structs above. */
+#define ND_CHEF_ABI 2
 
 typedef struct nd_cook nd_cook_t;
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netdumplings/address.h" /* nd_address_is_loopback(), once declared here */
+
 /* ZAP domains the hub gives its two sockets, so that refusals are counted per side. */
 #define ND_CURVE_DOMAIN_IN "kitchens"
 #define ND_CURVE_DOMAIN_OUT "eaters"
@@ -76,10 +78,6 @@ void nd_curve_auth_stats(nd_curve_auth_t *self, nd_curve_auth_stats_t *out);
  * with err set. */
 int nd_curve_server_apply(void *sock, const char *secret_file, const char *domain, char *err,
                           size_t errlen);
-
-/* True when `address` (a bind address such as "*", "0.0.0.0", "127.0.0.1",
- * "::1", "localhost" or an interface name) only reaches this host. */
-bool nd_address_is_loopback(const char *address);
 
 /* ---- keys -------------------------------------------------------------- */
 

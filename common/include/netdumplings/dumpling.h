@@ -21,14 +21,47 @@ const char *nd_driver_name(nd_driver_t driver);
  * many others in the body (the body's own map counts). It is msgpack-c's. */
 #define ND_DUMPLING_MAX_DEPTH 32
 
+/* ---- Metadata keys -------------------------------------------------------- */
+
+/* The metadata keys we know, in one table that the writer (nd_dumpling_begin),
+ * the decoder, the JSON writers and the tests' reference validator follow,
+ * and that docs/protocol.md lists (checked by unit.schema_docs):
+ *
+ *     X(SUFFIX, MEMBER, TYPE, PRESENCE, DOC)
+ *
+ * The key is ND_MD_##SUFFIX; MEMBER is the field of nd_dumpling_meta_t and
+ * nd_dumpling_t that holds it. TYPE: NAME (a string that is a valid name),
+ * DRIVER ("packet" or "interval"), MSTIME (a number, epoch milliseconds:
+ * the one key given in seconds to netdumplings 0.5 eaters, a float when
+ * written, an integer accepted) or UINT (an unsigned integer, left out when
+ * written as 0, its nd_dumpling_t member paired with has_##MEMBER).
+ * PRESENCE: REQUIRED or OPTIONAL on input. Rows in the order they are written. */
+#define ND_MD_CHEF "chef"
+#define ND_MD_KITCHEN "kitchen"
+#define ND_MD_CREATION_TIME "creation_time"
+#define ND_MD_DRIVER "driver"
+#define ND_MD_SEQUENCE "sequence"
+#define ND_MD_TOPIC_SEQUENCE "topic_sequence"
+
+/* clang-format off */
+#define ND_DUMPLING_META_FIELDS(X) \
+    X(CHEF, chef, NAME, REQUIRED, "the chef that made it") \
+    X(KITCHEN, kitchen, NAME, REQUIRED, "the kitchen that made it") \
+    X(CREATION_TIME, creation_time, MSTIME, REQUIRED, "when it was made, wall clock of the kitchen") \
+    X(DRIVER, driver, DRIVER, REQUIRED, "what made the chef make it: a packet or its interval") \
+    X(SEQUENCE, sequence, UINT, OPTIONAL, "per kitchen, from 1, +1 for every dumpling it makes") \
+    X(TOPIC_SEQUENCE, topic_sequence, UINT, OPTIONAL, "per topic `<chef>/<kitchen>`, from 1, +1 for every dumpling on that topic, for this run of the kitchen")
+/* clang-format on */
+
 /* ---- Writing ------------------------------------------------------------ */
 
 typedef struct {
     const char *chef;    /* a valid name */
     const char *kitchen; /* a valid name */
     nd_driver_t driver;
-    double creation_time; /* epoch milliseconds */
-    uint64_t sequence;    /* per kitchen, from 1; 0 = leave out */
+    double creation_time;    /* epoch milliseconds */
+    uint64_t sequence;       /* per kitchen, from 1; 0 = leave out */
+    uint64_t topic_sequence; /* per topic "<chef>/<kitchen>", from 1; 0 = leave out */
 } nd_dumpling_meta_t;
 
 /* Starts a dumpling body in `p` (reset first): writes the outer map and the
@@ -51,6 +84,8 @@ typedef struct {
     double creation_time; /* epoch milliseconds */
     bool has_sequence;
     uint64_t sequence;
+    bool has_topic_sequence;
+    uint64_t topic_sequence;
     msgpack_object metadata; /* the whole metadata map (extra keys included) */
     msgpack_object payload;
     msgpack_unpacked unpacked; /* owns the memory the objects point into */
@@ -62,7 +97,8 @@ void nd_dumpling_release(nd_dumpling_t *d);
 
 /* Decodes and validates one body: a map with exactly "metadata" and "payload";
  * metadata with string "chef" and "kitchen" (valid names), "driver" "packet" or
- * "interval", numeric "creation_time", optional unsigned "sequence"; a payload
+ * "interval", numeric "creation_time", optional unsigned "sequence" and
+ * "topic_sequence"; a payload
  * that converts to JSON (string or integer map keys, UTF-8 strings, no bin/ext,
  * see ND_DUMPLING_MAX_DEPTH), and no trailing bytes.
  * Strings in the decoded objects point into `body`: keep it until the next decode.
@@ -114,6 +150,15 @@ void nd_strbuf_release(nd_strbuf_t *b);
  * from a successful nd_dumpling_decode (its strings are checked UTF-8).
  * Returns 0, or -1 (out of memory, or no JSON form) with `out` as it was. */
 int nd_dumpling_json_text(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out);
+/* The same, and where the value of metadata's "creation_time" went: bytes
+ * [*ct_at, *ct_at + *ct_len) of out->data, so that a writer can put the other
+ * time unit there (nd_json_creation_time) without converting the dumpling
+ * again. *ct_len is 0 when there is no such key. */
+int nd_dumpling_json_text_ct(const nd_dumpling_t *d, bool seconds, nd_strbuf_t *out, size_t *ct_at,
+                             size_t *ct_len);
+/* Appends creation_time `ms` (epoch milliseconds) as that JSON text writes it
+ * in seconds (a real, ms / 1000) or in milliseconds (a real). Returns 0 or -1. */
+int nd_json_creation_time(double ms, bool seconds, nd_strbuf_t *out);
 /* The same for one object the decoder accepted (json_dumps(nd_msgpack_to_json(o),
  * JSON_COMPACT | JSON_ENCODE_ANY)). */
 int nd_msgpack_json_text(const msgpack_object *o, nd_strbuf_t *out);

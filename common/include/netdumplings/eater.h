@@ -24,6 +24,10 @@ typedef struct {
     size_t nchefs;
     const char *const *kitchens; /* deliver these kitchens only (NULL: all) */
     size_t nkitchens;
+    /* The hub's in port, where the eater's heartbeat (what it received and
+     * lost) goes every second; NULL: the hub's host, port 11347. An eater
+     * whose heartbeat cannot get there still counts its loss. */
+    const char *hub_in;
 } nd_eater_config_t;
 
 typedef struct {
@@ -34,6 +38,10 @@ typedef struct {
     int (*on_dumpling)(nd_eater_t *eater, const nd_dumpling_t *d, void *arg);
     /* The connection to the hub went down; the library keeps retrying. May be NULL. */
     void (*on_connection_lost)(nd_eater_t *eater, void *arg);
+    /* `lost` dumplings of `kitchen` were counted lost just now (a gap before a
+     * dumpling, or the tail of its streams from the hub's "$sent/" table). May
+     * be NULL. */
+    void (*on_loss)(nd_eater_t *eater, const char *kitchen, uint64_t lost, void *arg);
 } nd_eater_callbacks_t;
 
 /* Returns a connected (or connecting) eater, or NULL with err set. The config's
@@ -48,12 +56,17 @@ void nd_eater_destroy(nd_eater_t **self_p);
 int nd_eater_run(nd_eater_t *self, volatile sig_atomic_t *stop, double timeout);
 
 typedef struct {
-    uint64_t received; /* valid dumplings delivered to on_dumpling */
-    uint64_t invalid;  /* bodies that failed validation, dropped */
-    uint64_t gaps;     /* dumplings missed, from per-kitchen sequence numbers */
+    uint64_t received;   /* valid dumplings delivered to on_dumpling */
+    uint64_t invalid;    /* bodies that failed validation, dropped */
+    uint64_t gaps;       /* dumplings lost on the topics subscribed to: gaps in each topic's
+                            numbers, and the tails the hub's "$sent/" tables reveal */
+    uint64_t suspicious; /* "$sent/" tables or numbers that cannot be right, ignored */
 } nd_eater_stats_t;
 
 void nd_eater_stats(const nd_eater_t *self, nd_eater_stats_t *out);
+
+/* The per-kitchen counts behind the stats (loss.h); owned by the eater. */
+const struct nd_loss *nd_eater_loss(const nd_eater_t *self);
 
 /* ---- Command line ------------------------------------------------------ */
 
@@ -61,13 +74,17 @@ void nd_eater_stats(const nd_eater_t *self, nd_eater_stats_t *out);
  * -H/--hub, -n/--eater-name, -v/--verbose, -q/--quiet and the CURVE client
  * options; ND_EATER_SHORTOPTS goes into its short-option string. */
 #define ND_EATER_SHORTOPTS "H:n:vq"
+enum { ND_EATER_OPT_HUB_IN = 0x2100 };
 #define ND_EATER_OPTIONS                                                                           \
     {"hub", required_argument, NULL, 'H'}, {"eater-name", required_argument, NULL, 'n'},           \
         {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                    \
-        ND_CURVE_CLIENT_OPTIONS
+        {"hub-in", required_argument, NULL, ND_EATER_OPT_HUB_IN}, ND_CURVE_CLIENT_OPTIONS
 #define ND_EATER_HELP                                                                              \
-    "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:11349)\n"               \
+    "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:11349;\n"               \
+    "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"                     \
     "  -n, --eater-name NAME   the name the hub lists this eater under\n"                          \
+    "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost) goes\n"               \
+    "                          (default: the --hub host, port 11347)\n"                            \
     "  -v, --verbose           more log lines (repeat for more)\n"                                 \
     "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
 

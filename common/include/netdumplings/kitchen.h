@@ -48,4 +48,8 @@ typedef struct {
 
 void nd_kitchen_stats(const nd_kitchen_t *self, nd_kitchen_stats_t *out);
 
+/* The last "topic_sequence" given on chef i's topic "<chef>/<kitchen>" (0:
+ * none yet): each topic is numbered from 1, separately, for the kitchen's run. */
+uint64_t nd_kitchen_topic_sequence(const nd_kitchen_t *self, size_t i);
+
 #endif

@@ -2,18 +2,27 @@
  *
  * nd_packet_dissect() is the only entry point; it fills an nd_packet_t that the
  * caller owns and reuses (no allocation per packet). Each protocol lives in its
- * own file under common/proto/ and reads bytes only through buf.h. A packet that
- * is truncated or malformed at some layer keeps every layer below it, has
- * `malformed` set with a reason, and never has the broken layer's bit set. */
+ * own file under common/proto/ (declared in common/proto/proto.h, which is not
+ * installed) and reads bytes only through buf.h. A packet that is truncated or
+ * malformed at some layer keeps every layer below it, has `malformed` set with
+ * a reason, and never has the broken layer's bit set.
+ *
+ * Plugins read these structs directly: their layout and the nd_layer_t values
+ * are part of the chef ABI (ND_CHEF_ABI in chef.h; common/abi.c pins them). */
 #ifndef ND_PACKET_H
 #define ND_PACKET_H
 
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/time.h>
 
-/* Layers, in the order PacketCountChef reports them. */
+#include "netdumplings/buf.h"
+
+/* Layers, in the order PacketCountChef reports them. New layers are added at
+ * the end, so that the value of every older one stays what it was. The names
+ * follow tshark's protocol names (docs/chefs.md lists them). */
 typedef enum {
     ND_L_ETHERNET = 0, /* "Ethernet" */
     ND_L_8021Q,        /* "802.1Q": at least one C-tag (0x8100) */
@@ -28,6 +37,25 @@ typedef enum {
     ND_L_ICMP,         /* "ICMP" */
     ND_L_ICMPV6,       /* "ICMPv6" */
     ND_L_DNS,          /* "DNS" */
+    ND_L_IEEE80211,    /* "802.11": any 802.11 frame (data, management, control) */
+    ND_L_RADIOTAP,     /* "Radiotap" */
+    ND_L_PPI,          /* "PPI": Per-Packet Information header */
+    ND_L_LLC,          /* "LLC": 802.2 LLC, with or without SNAP */
+    ND_L_PPP,          /* "PPP" */
+    ND_L_PPPOE,        /* "PPPoE": a PPPoE session header */
+    ND_L_CHDLC,        /* "Cisco HDLC" */
+    ND_L_FRELAY,       /* "Frame Relay" (also inside FRF.16 multilink) */
+    ND_L_SLIP,         /* "SLIP" */
+    ND_L_MPLS,         /* "MPLS": a label stack */
+    ND_L_GRE,          /* "GRE" (NVGRE included) */
+    ND_L_ERSPAN,       /* "ERSPAN": type I, II or III */
+    ND_L_VXLAN,        /* "VXLAN" */
+    ND_L_GENEVE,       /* "Geneve" */
+    ND_L_GTP,          /* "GTP-U" */
+    ND_L_TEREDO,       /* "Teredo" */
+    ND_L_NFLOG,        /* "NFLOG": Linux netfilter log */
+    ND_L_PKTAP,        /* "PKTAP": Apple's per-packet metadata header */
+    ND_L_IPNET,        /* "IPNET": Solaris ipnet header */
     ND_L__COUNT
 } nd_layer_t;
 
@@ -49,10 +77,29 @@ char *nd_mac_str(const uint8_t mac[6], char *buf, size_t len);
 typedef struct {
     uint16_t htype, ptype, op;
     uint8_t hlen, plen;
-    bool eth_ipv4; /* htype 1, ptype 0x0800, hlen 6, plen 4: the fields below are set */
-    uint8_t sha[6], tha[6];
-    uint8_t spa[4], tpa[4];
+    bool eth_ipv4;          /* htype 1, ptype 0x0800, hlen 6, plen 4: the fields below are set */
+    uint8_t sha[6], tha[6]; /* set whenever nd_arp_hw_is_mac() */
+    uint8_t spa[4], tpa[4]; /* set whenever nd_arp_proto_is_ipv4() */
 } nd_arp_t;
+
+/* The hardware addresses are MACs: Ethernet (1) or IEEE 802 (6) hardware
+ * with 6-byte addresses (tshark's rule). */
+static inline bool nd_arp_hw_is_mac(const nd_arp_t *arp)
+{
+    return (arp->htype == 1 || arp->htype == 6) && arp->hlen == 6;
+}
+
+/* The protocol addresses are IPv4: ethertype 0x0800 (or AX.25's 0xcc) with
+ * 4-byte addresses. */
+static inline bool nd_arp_proto_is_ipv4(const nd_arp_t *arp)
+{
+    return (arp->ptype == 0x0800 || arp->ptype == 0xcc) && arp->plen == 4;
+}
+
+/* The opcode's name: "request", "reply", "rarp-request", "rarp-reply",
+ * "drarp-request", "drarp-reply", "drarp-error", "inarp-request",
+ * "inarp-reply", "arp-nak" (RFC 826, 903, 1931, 2390, 1577), else NULL. */
+const char *nd_arp_op_name(uint16_t op);
 
 /* Questions kept; every one of qdcount is still checked. */
 #define ND_DNS_MAX_QUESTIONS 4
@@ -112,8 +159,25 @@ typedef struct {
     const uint8_t *l7;
     size_t l7_len;
 
-    nd_dns_t dns;
+    /* Encapsulations. Every field above describes the innermost packet: a
+     * tunnel's payload overwrites the outer addresses and ports as it is
+     * dissected. */
+    uint8_t encap_depth; /* tunnels and encapsulations entered (IP-in-IP, GRE, VXLAN, ...) */
+    /* The innermost tunnel as "<kind>" or "<kind>:<id>" ("vxlan:4242", "gre:7",
+     * "gtp:0x1f", "ipip"), or "" when the packet was in none. */
+    char tunnel[24];
+
+    /* Last, and last in it, dns.q: the question names (4 KB), written only
+     * when DNS is dissected and read only up to dns.nquestions. Aligned so
+     * that it ends the struct with no padding after it, where a field could
+     * hide from common/abi.c. */
+    alignas(8) nd_dns_t dns;
 } nd_packet_t;
+
+/* Everything in an nd_packet_t before dns.q is the per-packet state that
+ * nd_packet_dissect() zeroes, in one memset, before each packet; dns.q is a
+ * buffer it leaves alone. A new field goes before `dns` (common/abi.c fails
+ * the build otherwise) and changes the chef ABI (chef.h). */
 
 /* Counters a dissector user keeps: how many packets, how many malformed. */
 typedef struct {
@@ -131,46 +195,33 @@ int nd_packet_dissect(nd_packet_t *pkt, int linktype, const uint8_t *data, uint3
 /* True when nd_packet_dissect() can read this DLT_* link type. */
 bool nd_linktype_supported(int linktype);
 
-/* Per-protocol entry points (one per file in common/proto/), called in a chain by
- * nd_packet_dissect(); exposed for the unit tests. Each reads from `b` and
- * fills its part of `pkt`, returning 0 or -1 (malformed; reason set). */
-#include "netdumplings/buf.h"
-int nd_dissect_ether(nd_packet_t *pkt, nd_buf_t *b);
-int nd_dissect_ethertype(nd_packet_t *pkt, nd_buf_t *b, uint16_t ethertype);
-int nd_dissect_arp(nd_packet_t *pkt, nd_buf_t *b);
-int nd_dissect_ipv4(nd_packet_t *pkt, nd_buf_t *b);
-int nd_dissect_ipv6(nd_packet_t *pkt, nd_buf_t *b);
-int nd_dissect_tcp(nd_packet_t *pkt, nd_buf_t *b);
-int nd_dissect_udp(nd_packet_t *pkt, nd_buf_t *b);
-int nd_dissect_icmp(nd_packet_t *pkt, nd_buf_t *b);
-int nd_dissect_icmpv6(nd_packet_t *pkt, nd_buf_t *b);
-/* Link layers other than Ethernet (common/proto/link.c). */
-int nd_dissect_sll(nd_packet_t *pkt, nd_buf_t *b);  /* Linux cooked v1, DLT_LINUX_SLL */
-int nd_dissect_sll2(nd_packet_t *pkt, nd_buf_t *b); /* Linux cooked v2, DLT_LINUX_SLL2 */
-/* BSD loopback: DLT_NULL (AF in host order of the capturing machine) and
- * DLT_LOOP (network order); the byte order is detected, so either works. */
-int nd_dissect_null(nd_packet_t *pkt, nd_buf_t *b);
-/* Raw IP with no link header: the version nibble picks IPv4 or IPv6. */
-int nd_dissect_raw(nd_packet_t *pkt, nd_buf_t *b);
-/* The transport after IPv4/IPv6 (common/packet.c): TCP, UDP, ICMP, ICMPv6. */
-int nd_dissect_ipproto(nd_packet_t *pkt, nd_buf_t *b, uint8_t proto);
-/* DNS message in `b` (already past any TCP length prefix). */
-int nd_dissect_dns(nd_packet_t *pkt, nd_buf_t *b);
-/* DNS over TCP: `b` is the segment payload starting with the 2-byte length.
- * Parses the first message only (no reassembly); a segment too short for the
- * header and questions is not DNS but is not flagged malformed either. */
-int nd_dissect_dns_tcp(nd_packet_t *pkt, nd_buf_t *b);
+/* How many encapsulations a packet may nest before the rest of it is left
+ * alone (and the packet marked malformed): real traffic has two or three, a
+ * packet that has more was crafted to exhaust the stack. */
+#define ND_MAX_ENCAP 8
 
-/* Marks `pkt` malformed with a static `reason` (the first one wins) and
- * returns -1, so a dissector can `return nd_packet_malformed(pkt, "...")`. */
-int nd_packet_malformed(nd_packet_t *pkt, const char *reason);
+/* UDP ports of the UDP tunnels; nd_packet_set_udp_tunnel_port() changes one
+ * for the whole process (0 turns it off). */
+typedef enum {
+    ND_UDPT_VXLAN,
+    ND_UDPT_GENEVE,
+    ND_UDPT_GTPU,
+    ND_UDPT_TEREDO,
+    ND_UDPT__COUNT
+} nd_udp_tunnel_t;
+#define ND_PORT_VXLAN 4789
+#define ND_PORT_GENEVE 6081
+#define ND_PORT_GTPU 2152
+#define ND_PORT_TEREDO 3544
+void nd_packet_set_udp_tunnel_port(nd_udp_tunnel_t kind, uint16_t port);
+uint16_t nd_packet_udp_tunnel_port(nd_udp_tunnel_t kind);
 
 /* Reads one possibly-compressed name starting at b->off within the whole
  * message `msg` into `out` (presentation form). `b` reads the same bytes as
  * `msg` (b->off is an offset into the message). Follows at most 128 pointers,
- * each strictly before the name or pointer target it was found in (so no
- * loop is possible), and refuses names over 255 octets and label types other
- * than 00 and 11. `out` may be NULL to check a name without decoding it.
+ * backward or forward, refusing one whose target was already visited (a
+ * loop), and refuses names over 255 octets and label types other than 00 and
+ * 11. `out` may be NULL to check a name without decoding it.
  * Returns 0, or -1 with a static *reason ("dns: compression loop", ...), b->err
  * set and `out` emptied; on success advances b past the name as it stands in
  * place. */
