@@ -5,15 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "netdumplings/cli.h"
 #include "netdumplings/log.h"
 #include "netdumplings/packet.h"
 
-/* Big enough that a burst does not overflow the kernel ring while the chefs
- * work, small enough for any host. */
-#define SN_BUFFER_SIZE (16 * 1024 * 1024)
-#define SN_SNAPLEN 262144
 #define SN_FILE_BUFFER (256 * 1024)
+/* The drop watch: how often it reads the counters, and logs at most. */
+#define SN_DROP_CHECK_S 1.0
+#define SN_DROP_LOG_S 10.0
 
 /* Writes "a, b, c" (the interfaces libpcap can open) into buf. */
 static void s_list_devices(char *buf, size_t len)
@@ -55,7 +56,29 @@ int sn_default_device(char *buf, size_t len, char *err, size_t errlen)
     return 0;
 }
 
-pcap_t *sn_open_live(const char *dev, char *err, size_t errlen)
+size_t sn_ring_bytes(pcap_t *pcap)
+{
+    /* libpcap does not say how big a ring it made, and on ENOMEM it quietly
+     * asks for less; the ring is the process's mapping of the socket. */
+    struct stat st;
+    if (fstat(pcap_fileno(pcap), &st) != 0)
+        return 0;
+    FILE *maps = fopen("/proc/self/maps", "r");
+    if (!maps)
+        return 0;
+    char want[64], line[512];
+    snprintf(want, sizeof want, "socket:[%llu]", (unsigned long long)st.st_ino);
+    size_t bytes = 0;
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long long lo, hi;
+        if (strstr(line, want) && sscanf(line, "%llx-%llx", &lo, &hi) == 2 && hi > lo)
+            bytes += (size_t)(hi - lo);
+    }
+    fclose(maps);
+    return bytes;
+}
+
+pcap_t *sn_open_live(const char *dev, const sn_capture_opts_t *opts, char *err, size_t errlen)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(dev, errbuf);
@@ -63,13 +86,17 @@ pcap_t *sn_open_live(const char *dev, char *err, size_t errlen)
         snprintf(err, errlen, "cannot capture on '%s': %s", dev, errbuf);
         return NULL;
     }
-    pcap_set_snaplen(p, SN_SNAPLEN);
+    pcap_set_snaplen(p, opts->snaplen);
     pcap_set_promisc(p, 1);
-    pcap_set_timeout(p, 100);
-    pcap_set_buffer_size(p, SN_BUFFER_SIZE);
-    /* Dumplings are about what happens now: deliver each packet at once
-     * instead of when a kernel block fills. */
-    pcap_set_immediate_mode(p, 1);
+    pcap_set_buffer_size(p, opts->buffer_mib * 1024 * 1024);
+    /* Immediate mode makes libpcap fall back to TPACKET_V2, whose slots are
+     * all snaplen long: a burst of more packets than the ring has slots is
+     * lost in the kernel. Without it, TPACKET_V3 packs packets by their real
+     * length into blocks, and the block timeout keeps dumplings fresh on a
+     * quiet link (docs/performance.md has the measurements). */
+    pcap_set_immediate_mode(p, opts->immediate);
+    pcap_set_timeout(p, SN_BLOCK_TIMEOUT_MS);
+    errno = 0;
     int rc = pcap_activate(p);
     if (rc < 0) {
         char devs[1024];
@@ -89,6 +116,17 @@ pcap_t *sn_open_live(const char *dev, char *err, size_t errlen)
         case PCAP_ERROR_IFACE_NOT_UP:
             snprintf(err, errlen, "interface '%s' is not up", dev);
             break;
+        case PCAP_ERROR:
+            /* The ring is the one big thing activating allocates. */
+            if (errno == ENOMEM || errno == EINVAL) {
+                snprintf(err, errlen,
+                         "cannot capture on '%s': the kernel would not make a %d MiB ring "
+                         "(--buffer-size, %d-%d MiB; this host's free memory limits it): %s",
+                         dev, opts->buffer_mib, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX,
+                         pcap_geterr(p));
+                break;
+            }
+            /* fall through */
         default:
             snprintf(err, errlen, "cannot capture on '%s': %s (%s)", dev, pcap_statustostr(rc),
                      pcap_geterr(p));
@@ -99,7 +137,40 @@ pcap_t *sn_open_live(const char *dev, char *err, size_t errlen)
     }
     if (rc > 0)
         nd_warn("capture on '%s': %s (%s)", dev, pcap_statustostr(rc), pcap_geterr(p));
+    size_t asked = (size_t)opts->buffer_mib << 20, ring = sn_ring_bytes(p);
+    if (ring && ring < asked - asked / 20) {
+        snprintf(err, errlen,
+                 "cannot capture on '%s': the kernel made a ring of %zu MiB, not the %d MiB "
+                 "asked (not enough free memory): give --buffer-size %zu or less",
+                 dev, ring >> 20, opts->buffer_mib, ring >> 20);
+        pcap_close(p);
+        return NULL;
+    }
     return p;
+}
+
+void sn_drop_watch(pcap_t *pcap, const char *dev, sn_drop_watch_t *w)
+{
+    double now = nd_monotonic();
+    if (now < w->next_check)
+        return;
+    w->next_check = now + SN_DROP_CHECK_S;
+    struct pcap_stat ps;
+    if (pcap_stats(pcap, &ps) != 0)
+        return;
+    w->drop = ps.ps_drop;
+    w->ifdrop = ps.ps_ifdrop;
+    /* Unsigned differences: right across a wrap of libpcap's 32-bit counters. */
+    unsigned int drop = w->drop - w->logged_drop, ifdrop = w->ifdrop - w->logged_ifdrop;
+    if ((drop == 0 && ifdrop == 0) || now < w->next_log)
+        return;
+    nd_warn("capture on '%s' is losing packets: %u dropped by the kernel (ring full), %u by the "
+            "interface since %s (in all: %u, %u); a bigger --buffer-size or fewer chefs may help",
+            dev, drop, ifdrop, w->next_log > 0 ? "the last warning" : "the start", w->drop,
+            w->ifdrop);
+    w->logged_drop = w->drop;
+    w->logged_ifdrop = w->ifdrop;
+    w->next_log = now + SN_DROP_LOG_S;
 }
 
 pcap_t *sn_open_file(const char *path, char *err, size_t errlen)
@@ -145,8 +216,10 @@ int sn_check_linktype(pcap_t *pcap, char *err, size_t errlen)
     char num[32];
     snprintf(num, sizeof num, "DLT_%d", dlt);
     snprintf(err, errlen,
-             "link type %s (%s, %d) is not supported; supported: EN10MB, RAW, IPV6, LINUX_SLL, "
-             "LINUX_SLL2, NULL, LOOP",
+             "link type %s (%s, %d) is not supported; supported: EN10MB, RAW, IPV4, IPV6, "
+             "LINUX_SLL, LINUX_SLL2, NULL, LOOP, IEEE802_11, IEEE802_11_RADIO, PPI, PPP, "
+             "PPP_SERIAL, PPP_ETHER, C_HDLC, FRELAY, MFR, SLIP, ATM_RFC1483, ATM_CLIP, NFLOG, "
+             "IPNET, PKTAP",
              name ? name : num, descr ? descr : "no description", dlt);
     return -1;
 }

@@ -76,6 +76,20 @@ const char *sn_heartbeat_boot_id(const sn_heartbeat_t *self)
     return self->boot_id;
 }
 
+/* "topics": the last topic_sequence given on each chef's topic
+ * "<chef>/<kitchen>". Like "sequence", every dumpling up to it was handed to
+ * the socket before this heartbeat, so an eater (through the hub's "$sent/"
+ * table) counts what it never got at the end of a stream. */
+static void s_build_topics(sn_heartbeat_t *self, nd_payload_t *p)
+{
+    nd_pl_key(p, "topics");
+    nd_pl_map(p);
+    for (size_t i = 0; i < nd_kitchen_chef_count(self->kitchen); i++)
+        nd_pl_kv_uint(p, nd_kitchen_chef(self->kitchen, i)->name,
+                      nd_kitchen_topic_sequence(self->kitchen, i));
+    nd_pl_end(p);
+}
+
 static void s_build(sn_heartbeat_t *self)
 {
     nd_payload_t *p = self->pl;
@@ -108,6 +122,11 @@ static void s_build(sn_heartbeat_t *self)
     nd_pl_kv_uint(p, "ps_recv", have_ps ? ps.ps_recv : 0);
     nd_pl_kv_uint(p, "ps_drop", have_ps ? ps.ps_drop : 0);
     nd_pl_kv_uint(p, "ps_ifdrop", have_ps ? ps.ps_ifdrop : 0);
+    if (self->info.capture) {
+        nd_pl_kv_uint(p, "buffer_size_mib", (uint64_t)self->info.capture->buffer_mib);
+        nd_pl_kv_uint(p, "snaplen", (uint64_t)self->info.capture->snaplen);
+        nd_pl_kv_bool(p, "immediate", self->info.capture->immediate);
+    }
     nd_pl_kv_uint(p, "malformed", self->dstats->malformed);
     nd_pl_kv_uint(p, "dumplings_made", ks.dumplings);
     nd_pl_kv_uint(p, "dumplings_sent", sn_pub_sent(self->pub));
@@ -116,6 +135,7 @@ static void s_build(sn_heartbeat_t *self)
      * heartbeat, on the same ordered connection: the hub counts any of them
      * it has not seen as lost. */
     nd_pl_kv_uint(p, "sequence", ks.sequence);
+    s_build_topics(self, p);
     nd_pl_end(p);
 }
 

@@ -7,6 +7,7 @@
 #include <pcap/pcap.h>
 #include <stdbool.h>
 
+#include "capture.h"
 #include "netdumplings/kitchen.h"
 #include "netdumplings/packet.h"
 #include "publish.h"
@@ -22,6 +23,7 @@ typedef struct {
     const char *file;      /* capture file, or NULL */
     const char *filter;
     double poke_interval;
+    const sn_capture_opts_t *capture; /* live capture, or NULL */
 } sn_heartbeat_info_t;
 
 /* Returns a heartbeat that reads its counters from `pcap`, `kitchen`, `dstats`

@@ -5,16 +5,19 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "builtin.h"
 #include "capture.h"
 #include "modules.h"
 #include "heartbeat.h"
+#include "netdumplings/address.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/kitchen.h"
@@ -49,6 +52,7 @@ typedef struct {
     const char *user;             /* --user: drop to it after opening the capture */
     const char *curve_server_key; /* --curve-server-key: the hub's public certificate */
     const char *curve_secret;     /* --curve-secret: this kitchen's certificate */
+    sn_capture_opts_t capture;    /* --buffer-size, --snaplen, --immediate */
 
     /* State. */
     pcap_t *pcap;
@@ -60,10 +64,11 @@ typedef struct {
     nd_dumpling_t out;  /* --stdout: decoded to print */
     nd_packet_t pkt;
     nd_dissect_stats_t dstats;
-    double next_poke;  /* offline: capture time; live: monotonic */
-    double first_ts;   /* offline: the first packet's time, for --speed realtime */
-    double start_mono; /* offline: when the first packet was handled */
-    double last_ts;    /* the latest packet's time */
+    sn_drop_watch_t drops; /* live: warns when the capture drops packets */
+    double next_poke;      /* offline: capture time; live: monotonic */
+    double first_ts;       /* offline: the first packet's time, for --speed realtime */
+    double start_mono;     /* offline: when the first packet was handled */
+    double last_ts;        /* the latest packet's time */
     bool have_packet;
 } sn_t;
 
@@ -81,8 +86,17 @@ static void s_usage(FILE *out)
             "  -r, --read FILE         read packets from a pcap or pcapng FILE instead\n"
             "      --speed max|realtime  how fast to read FILE (default max)\n"
             "  -f, --filter BPF        capture filter (default \"tcp or udp or arp\")\n"
+            "  -B, --buffer-size MIB   the kernel's capture ring, %d-%d MiB (default %d: rides\n"
+            "                          out a stall of the kitchen of ~0.5 s)\n"
+            "  -s, --snaplen BYTES     bytes kept of each packet, %d-%d (default %d: whole\n"
+            "                          packets; costs ring space only with --immediate)\n"
+            "      --immediate         hand over each packet as it comes (TPACKET_V2) rather\n"
+            "                          than in blocks every %d ms; every packet then takes a\n"
+            "                          slot sized from --snaplen (at least ~64 KiB with\n"
+            "                          receive offloads): the ring holds far fewer packets\n"
             "  -n, --kitchen-name NAME this kitchen's name (default default_kitchen)\n"
-            "  -H, --hub ENDPOINT      the hub's in port (default tcp://localhost:%d)\n"
+            "  -H, --hub ENDPOINT      the hub's in port (default tcp://localhost:%d; IPv6\n"
+            "                          in brackets: tcp://[2001:db8::1]:11347)\n"
             "  -c, --chef NAME         run this chef (repeatable; default: every built-in and\n"
             "                          every loaded chef)\n"
             "      --chef-opt CHEF:KEY=VALUE  an option for a chef (repeatable)\n"
@@ -95,6 +109,9 @@ static void s_usage(FILE *out)
             "                          of publishing to a hub\n"
             "      --linger SECS       at exit, wait up to SECS for dumplings still queued to\n"
             "                          leave (default 10)\n"
+            "      --vxlan-port N, --geneve-port N, --gtpu-port N, --teredo-port N\n"
+            "                          the UDP port of each tunnel whose inner packets the\n"
+            "                          chefs see (defaults 4789, 6081, 2152, 3544; 0: off)\n"
             "  -Z, --user USER         after opening the capture, run as USER with no\n"
             "                          capabilities (default when root: nobody)\n"
             "      --curve-server-key FILE  the hub's public certificate: talk CURVE\n"
@@ -113,7 +130,8 @@ static void s_usage(FILE *out)
             "end (packets, malformed, dumplings made, sent to the hub, not sent).\n"
             "Exit status: 0 done or stopped by SIGINT/SIGTERM, 1 runtime error (capture,\n"
             "file), 2 usage error (flags, names, filter, hub endpoint).\n",
-            ND_PORT_HUB_IN);
+            SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_MIN,
+            SN_SNAPLEN_MAX, SN_SNAPLEN_DEFAULT, SN_BLOCK_TIMEOUT_MS, ND_PORT_HUB_IN);
 }
 
 /* --stdout's serve callback: one compact JSON line per dumpling. */
@@ -151,6 +169,11 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         OPT_CHEF_MODULE,
         OPT_CURVE_SERVER_KEY,
         OPT_CURVE_SECRET,
+        OPT_IMMEDIATE,
+        OPT_VXLAN_PORT, /* these four in nd_udp_tunnel_t order */
+        OPT_GENEVE_PORT,
+        OPT_GTPU_PORT,
+        OPT_TEREDO_PORT,
         OPT_HELP,
         OPT_VERSION
     };
@@ -159,6 +182,9 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         {"read", required_argument, NULL, 'r'},
         {"speed", required_argument, NULL, OPT_SPEED},
         {"filter", required_argument, NULL, 'f'},
+        {"buffer-size", required_argument, NULL, 'B'},
+        {"snaplen", required_argument, NULL, 's'},
+        {"immediate", no_argument, NULL, OPT_IMMEDIATE},
         {"kitchen-name", required_argument, NULL, 'n'},
         {"hub", required_argument, NULL, 'H'},
         {"chef", required_argument, NULL, 'c'},
@@ -171,6 +197,10 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         {"user", required_argument, NULL, 'Z'},
         {"curve-server-key", required_argument, NULL, OPT_CURVE_SERVER_KEY},
         {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
+        {"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
+        {"geneve-port", required_argument, NULL, OPT_GENEVE_PORT},
+        {"gtpu-port", required_argument, NULL, OPT_GTPU_PORT},
+        {"teredo-port", required_argument, NULL, OPT_TEREDO_PORT},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, OPT_HELP},
@@ -182,7 +212,7 @@ static int s_parse(sn_t *sn, int argc, char **argv)
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, "chef") != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "i:r:f:n:H:c:lp:vqZ:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:r:f:B:s:n:H:c:lp:vqZ:", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             sn->interface = optarg;
@@ -203,6 +233,29 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         case 'f':
             sn->filter = optarg;
             break;
+        case 'B': {
+            long v;
+            if (nd_parse_long(optarg, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, &v) != 0) {
+                nd_error("invalid --buffer-size '%s' (MiB, %d-%d)", optarg, SN_BUFFER_MIB_MIN,
+                         SN_BUFFER_MIB_MAX);
+                return ND_EXIT_USAGE;
+            }
+            sn->capture.buffer_mib = (int)v;
+            break;
+        }
+        case 's': {
+            long v;
+            if (nd_parse_long(optarg, SN_SNAPLEN_MIN, SN_SNAPLEN_MAX, &v) != 0) {
+                nd_error("invalid --snaplen '%s' (bytes, %d-%d)", optarg, SN_SNAPLEN_MIN,
+                         SN_SNAPLEN_MAX);
+                return ND_EXIT_USAGE;
+            }
+            sn->capture.snaplen = (int)v;
+            break;
+        }
+        case OPT_IMMEDIATE:
+            sn->capture.immediate = true;
+            break;
         case 'n':
             if (!nd_name_valid(optarg)) {
                 nd_error("invalid kitchen name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
@@ -210,9 +263,15 @@ static int s_parse(sn_t *sn, int argc, char **argv)
             }
             sn->kitchen_name = optarg;
             break;
-        case 'H':
+        case 'H': {
+            char err[512];
+            if (nd_endpoint_check(optarg, "hub endpoint", ND_PORT_HUB_IN, err, sizeof err) != 0) {
+                nd_error("%s", err);
+                return ND_EXIT_USAGE;
+            }
             sn->hub = optarg;
             break;
+        }
         case 'c':
             if (sn->nchefs == SN_MAX_CHEFS) {
                 nd_error("too many --chef options (at most %d)", SN_MAX_CHEFS);
@@ -252,6 +311,18 @@ static int s_parse(sn_t *sn, int argc, char **argv)
                 return ND_EXIT_USAGE;
             }
             break;
+        case OPT_VXLAN_PORT:
+        case OPT_GENEVE_PORT:
+        case OPT_GTPU_PORT:
+        case OPT_TEREDO_PORT: {
+            long port;
+            if (nd_parse_long(optarg, 0, 65535, &port) != 0) {
+                nd_error("invalid tunnel port '%s' (0-65535; 0: off)", optarg);
+                return ND_EXIT_USAGE;
+            }
+            nd_packet_set_udp_tunnel_port((nd_udp_tunnel_t)(c - OPT_VXLAN_PORT), (uint16_t)port);
+            break;
+        }
         case 'Z':
             sn->user = optarg;
             break;
@@ -293,6 +364,13 @@ static int s_load_modules(sn_t *sn)
     sn->mods = sn_modules_new(sn->modules, sn->nmodules, err, sizeof err);
     if (!sn->mods) {
         nd_error("--chef-module %s", err);
+        if (strstr(err, strerror(EACCES))) {
+            struct passwd *pw = getpwuid(geteuid());
+            nd_error("(the kitchen reads plugins after dropping privileges, as user %s: make "
+                     "the file and its folders readable by that user, or name another user "
+                     "with --user)",
+                     pw ? pw->pw_name : "?");
+        }
         return ND_EXIT_USAGE;
     }
     if (sn->chef_list) {
@@ -501,6 +579,7 @@ static int s_run_live(sn_t *sn)
             nd_error("capture failed: %s", pcap_geterr(sn->pcap));
             return -1;
         }
+        sn_drop_watch(sn->pcap, sn->interface, &sn->drops);
         if (sn->poke_interval > 0 && nd_monotonic() >= sn->next_poke) {
             nd_kitchen_poke(sn->kitchen, nd_now());
             sn->next_poke += sn->poke_interval;
@@ -540,6 +619,7 @@ int main(int argc, char **argv)
         .hub = "tcp://localhost:11347",
         .poke_interval = 5,
         .linger = 10,
+        .capture = {SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_DEFAULT, false},
     };
     nd_log_setup("nd-snifty", ND_LOG_INFO);
     int rc = s_parse(&sn, argc, argv);
@@ -587,7 +667,7 @@ int main(int argc, char **argv)
             }
             sn.interface = device;
         }
-        sn.pcap = sn_open_live(sn.interface, err, sizeof err);
+        sn.pcap = sn_open_live(sn.interface, &sn.capture, err, sizeof err);
     }
     if (!sn.pcap) {
         nd_error("%s", err);
@@ -621,7 +701,15 @@ int main(int argc, char **argv)
             sn.file ? "reading" : "capturing on", sn.file ? sn.file : sn.interface, sn.filter,
             nd_kitchen_chef_count(sn.kitchen), sn.to_stdout ? "printing to stdout" : "hub ",
             sn.to_stdout ? "" : sn.hub);
-    sn_heartbeat_info_t hbi = {sn.kitchen_name, sn.interface, sn.file, sn.filter, sn.poke_interval};
+    if (!sn.file) {
+        char mode[64] = "immediate (TPACKET_V2)";
+        if (!sn.capture.immediate)
+            snprintf(mode, sizeof mode, "TPACKET_V3, block timeout %d ms", SN_BLOCK_TIMEOUT_MS);
+        nd_info("capture ring %d MiB (%zu MiB mapped), snaplen %d, %s", sn.capture.buffer_mib,
+                sn_ring_bytes(sn.pcap) >> 20, sn.capture.snaplen, mode);
+    }
+    sn_heartbeat_info_t hbi = {sn.kitchen_name, sn.interface,     sn.file,
+                               sn.filter,       sn.poke_interval, sn.file ? NULL : &sn.capture};
     if (sn.pub && !(sn.hb = sn_heartbeat_new(&hbi, sn.pcap, sn.kitchen, &sn.dstats, sn.pub))) {
         nd_error("out of memory");
         goto done;

@@ -20,6 +20,8 @@
  * copy into the batch is the copy zmq_send would make anyway. */
 #include "publish.h"
 
+#include "netdumplings/address.h"
+#include "netdumplings/cli.h"
 #include "netdumplings/curve.h"
 
 #include <errno.h>
@@ -85,7 +87,9 @@ sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *sto
      * hub went away, and a restarted hub would be counted twice. With it the
      * pipe ends with the connection and ZeroMQ reports "\x00" at once. */
     zmq_setsockopt(self->sock, ZMQ_IMMEDIATE, &one, sizeof one);
-    if (nd_curve_client_apply(self->sock, err, errlen) != 0) {
+    nd_zmq_ipv6(self->sock);
+    if (nd_curve_client_apply(self->sock, err, errlen) != 0 ||
+        nd_endpoint_check(endpoint, "hub endpoint", ND_PORT_HUB_IN, err, errlen) != 0) {
         sn_pub_destroy(&self, 0);
         return NULL;
     }
