@@ -16,7 +16,16 @@
 
 #define SH_MAX_BODY 65536
 
-typedef enum { F_STR, F_UINT, F_DOUBLE, F_NAMES, F_EATERS } sh_ftype_t;
+typedef enum {
+    F_STR,
+    F_UINT,
+    F_DOUBLE,
+    F_BOOL,
+    F_NAMES,
+    F_EATERS,
+    F_TOPICS,
+    F_KITCHENS
+} sh_ftype_t;
 
 typedef struct {
     const char *key;
@@ -41,7 +50,9 @@ static const sh_field_t s_kitchen_fields[] = {
     K(ps_drop, F_UINT),        K(ps_ifdrop, F_UINT),
     K(malformed, F_UINT),      K(dumplings_made, F_UINT),
     K(dumplings_sent, F_UINT), K(send_failures, F_UINT),
-    K(sequence, F_UINT),       {NULL, 0, 0, 0},
+    K(sequence, F_UINT),       K(buffer_size_mib, F_UINT),
+    K(snaplen, F_UINT),        K(immediate, F_BOOL),
+    K(topics, F_TOPICS),       {NULL, 0, 0, 0},
 };
 #undef K
 
@@ -67,6 +78,19 @@ static const sh_field_t s_gateway_fields[] = {
     {NULL, 0, 0, 0},
 };
 #undef G
+
+#define E(m, t)                                                                                    \
+    {                                                                                              \
+#m, t, offsetof(sh_eater_info_t, m), sizeof(((sh_eater_info_t *)0)->m)                     \
+    }
+static const sh_field_t s_eater_fields[] = {
+    E(eater_name, F_STR),     E(eater_id, F_STR),      E(pid, F_UINT),
+    E(version, F_STR),        E(start_time, F_DOUBLE), E(heartbeat_interval, F_DOUBLE),
+    E(heartbeat_seq, F_UINT), E(time, F_DOUBLE),       E(received, F_UINT),
+    E(lost, F_UINT),          E(invalid, F_UINT),      E(suspicious, F_UINT),
+    E(kitchens, F_KITCHENS),  {NULL, 0, 0, 0},
+};
+#undef E
 
 /* Copies a msgpack string, cut to fit, as printable ASCII. */
 static void s_copy_str(char *dst, size_t size, const msgpack_object *o)
@@ -160,6 +184,10 @@ static void s_set(void *base, const sh_field_t *f, const msgpack_object *v)
             memcpy(at, &d, sizeof d);
         break;
     }
+    case F_BOOL:
+        if (v->type == MSGPACK_OBJECT_BOOLEAN)
+            *(bool *)at = v->via.boolean;
+        break;
     case F_NAMES: {
         /* Only kitchens have it: chefs[] then nchefs. */
         sh_kitchen_info_t *k = base;
@@ -170,6 +198,49 @@ static void s_set(void *base, const sh_field_t *f, const msgpack_object *v)
             const msgpack_object *e = &v->via.array.ptr[i];
             if (e->type == MSGPACK_OBJECT_STR && nd_name_validn(e->via.str.ptr, e->via.str.size))
                 s_copy_str(k->chefs[k->nchefs++], ND_NAME_MAX + 1, e);
+        }
+        break;
+    }
+    case F_TOPICS: {
+        /* Only kitchens have it; checked against "sequence" once all is read. */
+        sh_kitchen_info_t *k = base;
+        if (v->type != MSGPACK_OBJECT_MAP)
+            break;
+        k->ntopics = 0;
+        for (uint32_t i = 0; i < v->via.map.size && k->ntopics < SH_MAX_CHEFS; i++) {
+            const msgpack_object *c = &v->via.map.ptr[i].key, *n = &v->via.map.ptr[i].val;
+            if (n->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                s_copy_name(k->topics[k->ntopics].chef, c))
+                k->topics[k->ntopics++].sequence = n->via.u64;
+            else
+                k->topics_refused++;
+        }
+        break;
+    }
+    case F_KITCHENS: {
+        /* Only eaters have it: [{"kitchen", "received", "lost"}], bounded. */
+        sh_eater_info_t *e = base;
+        if (v->type != MSGPACK_OBJECT_ARRAY)
+            break;
+        e->nkitchens = 0;
+        for (uint32_t i = 0; i < v->via.array.size && e->nkitchens < SH_MAX_EATER_KITCHENS; i++) {
+            const msgpack_object *o = &v->via.array.ptr[i];
+            if (o->type != MSGPACK_OBJECT_MAP)
+                continue;
+            sh_eater_kitchen_t *k = &e->kitchens[e->nkitchens];
+            memset(k, 0, sizeof *k);
+            bool named = false;
+            for (uint32_t j = 0; j < o->via.map.size; j++) {
+                const msgpack_object *kk = &o->via.map.ptr[j].key, *kv = &o->via.map.ptr[j].val;
+                if (s_key_is(kk, "kitchen"))
+                    named = s_copy_name(k->kitchen, kv);
+                else if (kv->type == MSGPACK_OBJECT_POSITIVE_INTEGER && s_key_is(kk, "received"))
+                    k->received = kv->via.u64 < SH_UINT_MAX ? kv->via.u64 : SH_UINT_MAX;
+                else if (kv->type == MSGPACK_OBJECT_POSITIVE_INTEGER && s_key_is(kk, "lost"))
+                    k->lost = kv->via.u64 < SH_UINT_MAX ? kv->via.u64 : SH_UINT_MAX;
+            }
+            if (named)
+                e->nkitchens++;
         }
         break;
     }
@@ -239,7 +310,40 @@ int sh_kitchen_info_decode(sh_kitchen_info_t *out, const char *name, const void 
         snprintf(err, errlen, "heartbeat from kitchen '%s' has no boot_id", name);
         return -1;
     }
+    /* A topic cannot have had more dumplings than the kitchen made. */
+    size_t kept = 0;
+    for (size_t i = 0; i < out->ntopics; i++)
+        if (out->topics[i].sequence <= out->sequence)
+            out->topics[kept++] = out->topics[i];
+        else
+            out->topics_refused++;
+    out->ntopics = kept;
     return 0;
+}
+
+int sh_eater_info_decode(sh_eater_info_t *out, const char *name, const char *id, const void *body,
+                         size_t len, char *err, size_t errlen)
+{
+    if (s_decode(out, sizeof *out, s_eater_fields, "eater_name",
+                 offsetof(sh_eater_info_t, eater_name), name, body, len, err, errlen) != 0)
+        return -1;
+    if (strcmp(out->eater_id, id) != 0) {
+        snprintf(err, errlen, "heartbeat of eater '%s/%s' says id '%s'", name, id, out->eater_id);
+        return -1;
+    }
+    return 0;
+}
+
+void sh_kitchen_sent_pack(nd_payload_t *p, const sh_kitchen_info_t *info)
+{
+    nd_pl_kv_str(p, "kitchen", info->kitchen_name);
+    nd_pl_kv_str(p, "boot_id", info->boot_id);
+    nd_pl_kv_uint(p, "sequence", info->sequence);
+    nd_pl_key(p, "topics");
+    nd_pl_map(p);
+    for (size_t i = 0; i < info->ntopics; i++)
+        nd_pl_kv_uint(p, info->topics[i].chef, info->topics[i].sequence);
+    nd_pl_end(p);
 }
 
 int sh_gateway_info_decode(sh_gateway_info_t *out, const char *name, const void *body, size_t len,
@@ -276,6 +380,9 @@ static void s_pack(nd_payload_t *p, const void *base, const sh_field_t *fields)
             nd_pl_kv_double(p, f->key, v);
             break;
         }
+        case F_BOOL:
+            nd_pl_kv_bool(p, f->key, *(const bool *)at);
+            break;
         case F_NAMES: {
             const sh_kitchen_info_t *k = base;
             nd_pl_key(p, f->key);
@@ -287,6 +394,29 @@ static void s_pack(nd_payload_t *p, const void *base, const sh_field_t *fields)
         }
         case F_EATERS:
             break; /* shown in dumpling_eaters, not twice */
+        case F_KITCHENS: {
+            const sh_eater_info_t *e = base;
+            nd_pl_key(p, f->key);
+            nd_pl_array(p);
+            for (size_t i = 0; i < e->nkitchens; i++) {
+                nd_pl_map(p);
+                nd_pl_kv_str(p, "kitchen", e->kitchens[i].kitchen);
+                nd_pl_kv_uint(p, "received", e->kitchens[i].received);
+                nd_pl_kv_uint(p, "lost", e->kitchens[i].lost);
+                nd_pl_end(p);
+            }
+            nd_pl_end(p);
+            break;
+        }
+        case F_TOPICS: {
+            const sh_kitchen_info_t *k = base;
+            nd_pl_key(p, f->key);
+            nd_pl_map(p);
+            for (size_t i = 0; i < k->ntopics; i++)
+                nd_pl_kv_uint(p, k->topics[i].chef, k->topics[i].sequence);
+            nd_pl_end(p);
+            break;
+        }
         }
     }
 }
@@ -310,4 +440,9 @@ void sh_kitchen_info_pack(nd_payload_t *p, const sh_kitchen_info_t *info)
 void sh_gateway_info_pack(nd_payload_t *p, const sh_gateway_info_t *info)
 {
     s_pack(p, info, s_gateway_fields);
+}
+
+void sh_eater_info_pack(nd_payload_t *p, const sh_eater_info_t *info)
+{
+    s_pack(p, info, s_eater_fields);
 }

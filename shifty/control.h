@@ -5,6 +5,7 @@
 #ifndef SH_CONTROL_H
 #define SH_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,12 @@
 #define SH_STR 256
 /* The largest counter taken from a heartbeat: 2^53 - 1, exact as a double. */
 #define SH_UINT_MAX 9007199254740991ULL
+
+/* One entry of a kitchen heartbeat's "topics" table. */
+typedef struct {
+    char chef[ND_NAME_MAX + 1];
+    uint64_t sequence;
+} sh_topic_seq_t;
 
 /* What a kitchen says about itself in its heartbeat. */
 typedef struct {
@@ -35,6 +42,13 @@ typedef struct {
     double time;
     uint64_t packets, ps_recv, ps_drop, ps_ifdrop, malformed;
     uint64_t dumplings_made, dumplings_sent, send_failures, sequence;
+    uint64_t buffer_size_mib, snaplen; /* live capture; 0 for a file */
+    bool immediate;
+    /* "topics": the last topic_sequence sent on each "<chef>/<kitchen>";
+     * an entry above `sequence` is impossible and left out (counted). */
+    sh_topic_seq_t topics[SH_MAX_CHEFS];
+    size_t ntopics;
+    uint64_t topics_refused;
 } sh_kitchen_info_t;
 
 /* The WebSocket eaters a gateway lists in its heartbeat, at most this many:
@@ -67,6 +81,34 @@ typedef struct {
     size_t neaters;
 } sh_gateway_info_t;
 
+/* Kitchens an eater's heartbeat lists that the hub keeps, at most. */
+#define SH_MAX_EATER_KITCHENS 64
+
+typedef struct {
+    char kitchen[ND_NAME_MAX + 1];
+    uint64_t received, lost;
+} sh_eater_kitchen_t;
+
+/* What a native eater (or the gateway for itself) says in its
+ * "$eater/<name>/<id>" heartbeat on the in port: what it received and lost. */
+typedef struct {
+    char eater_name[ND_NAME_MAX + 1];
+    char eater_id[ND_NAME_MAX + 1];
+    uint64_t pid;
+    char version[64];
+    double start_time;
+    double heartbeat_interval;
+    uint64_t heartbeat_seq;
+    double time;
+    uint64_t received, lost, invalid, suspicious;
+    sh_eater_kitchen_t kitchens[SH_MAX_EATER_KITCHENS];
+    size_t nkitchens;
+} sh_eater_info_t;
+
+int sh_eater_info_decode(sh_eater_info_t *out, const char *name, const char *id, const void *body,
+                         size_t len, char *err, size_t errlen);
+void sh_eater_info_pack(nd_payload_t *p, const sh_eater_info_t *info);
+
 /* Decode a heartbeat body. Unknown keys are ignored, known keys of the wrong
  * type keep their zero value, counters are capped at SH_UINT_MAX, strings are cut to fit and
  * anything but printable ASCII becomes '?' (they go into SystemStatusChef as they are). The name in
@@ -80,6 +122,10 @@ int sh_gateway_info_decode(sh_gateway_info_t *out, const char *name, const void 
 /* The entry of `info` for the eater registered as "$eater/<name>/<id>", or NULL. */
 const sh_gw_eater_t *sh_gateway_info_eater(const sh_gateway_info_t *info, const char *name,
                                            const char *id);
+
+/* Writes the "$sent/<kitchen>" table the hub publishes to eaters after each
+ * kitchen heartbeat: {"kitchen", "boot_id", "sequence", "topics": {chef: n}}. */
+void sh_kitchen_sent_pack(nd_payload_t *p, const sh_kitchen_info_t *info);
 
 /* Write every field as "key": value pairs into the open map in `p`; a
  * gateway's "eaters" list is not repeated (its entries show in dumpling_eaters). */

@@ -21,7 +21,9 @@
 #include "control.h"
 #include "upstream.h"
 #include "security.h"
+#include "status.h"
 
+#include "netdumplings/address.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
@@ -55,6 +57,8 @@ typedef struct {
     uint64_t dumplings, heartbeats, restarts, lost;
     bool has_seq;
     uint64_t last_seq; /* highest sequence number accounted for, this boot */
+    bool from_start;   /* this hub saw this boot from its first number on */
+    double boot_seen;  /* epoch s (hub clock): this boot first heard of */
     sh_via_t via;      /* the hubs its heartbeats came through (federation) */
 } sh_kitchen_t;
 
@@ -64,7 +68,10 @@ typedef struct {
     char name[ND_NAME_MAX + 1];
     char id[ND_NAME_MAX + 1];
     sh_peer_t peer;
-    double since; /* epoch seconds */
+    double since;  /* epoch seconds */
+    bool has_info; /* its "$eater/<name>/<id>" heartbeat came (issue 18) */
+    sh_eater_info_t *info;
+    uint64_t heartbeats;
 } sh_eater_t;
 
 /* A gateway that sends "$gateway/<name>" heartbeats. */
@@ -93,6 +100,9 @@ struct sh_hub {
     uint64_t subscriptions; /* subscriptions eaters hold right now */
     uint64_t lost;          /* sequence gaps over all kitchens, ever */
     uint64_t restarts;      /* kitchen restarts (new boot id under a known name) */
+    uint64_t suspicious;    /* heartbeats with impossible sequence numbers */
+    uint64_t eater_lost_gone, eater_received_gone; /* of eaters no longer listed */
+    nd_payload_t *sent_pl;                         /* the "$sent/<kitchen>" table */
     uint64_t status_seq;
     sh_upstream_t *up;    /* --upstream, or NULL */
     uint64_t loops;       /* messages dropped because they came through this hub before */
@@ -118,47 +128,91 @@ struct sh_hub {
 
 /* The peer of the connection a message came in on. ZMQ_SRCFD is the socket's
  * file descriptor (libzmq 4.3 still fills it for TCP); "Peer-Address" metadata
- * gives at least the host when it does not. */
+ * gives at least the host when it does not, as when the peer has closed the
+ * connection before the hub reads its last message (a kitchen's heartbeat as
+ * it exits). A port known from an earlier message of the same host is kept
+ * then, so `out` is the peer as last known. An IPv4 kitchen on the dual-stack
+ * socket of a hub bound to * shows as IPv4, not as ::ffff:a.b.c.d. */
 static void s_peer(zmq_msg_t *m, sh_peer_t *out)
 {
-    snprintf(out->host, sizeof out->host, "unknown");
-    out->port = 0;
+    sh_peer_t now = {.port = 0};
+    snprintf(now.host, sizeof now.host, "unknown");
     int fd = zmq_msg_get(m, ZMQ_SRCFD);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-        if (ss.ss_family == AF_INET) {
-            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-            inet_ntop(AF_INET, &a->sin_addr, out->host, sizeof out->host);
-            out->port = ntohs(a->sin_port);
-            return;
-        }
-        if (ss.ss_family == AF_INET6) {
-            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &a->sin6_addr, out->host, sizeof out->host);
-            out->port = ntohs(a->sin6_port);
-            return;
-        }
+    if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+        nd_sockaddr_host((struct sockaddr *)&ss, now.host, sizeof now.host, &now.port)) {
+        *out = now;
+        return;
     }
+    now.port = 0;
     const char *pa = zmq_msg_gets(m, "Peer-Address");
-    if (pa)
-        snprintf(out->host, sizeof out->host, "%s", pa);
+    if (pa) {
+        snprintf(now.host, sizeof now.host, "%s", pa);
+        nd_host_unmap(now.host);
+    }
+    if (out->port != 0 && strcmp(out->host, now.host) == 0)
+        return;
+    *out = now;
 }
 
-static int s_bind(void *sock, const char *address, int port, const char *what, char *err,
+/* Says where a socket listens; for * whether IPv6 was there to take too. */
+static void s_log_bound(void *sock, const char *ep, const char *what)
+{
+    char last[ND_HOST_MAX + 16] = "";
+    size_t len = sizeof last;
+    if (strncmp(ep, "tcp://*:", 8) != 0) {
+        nd_info("%s on %s", what, ep);
+        return;
+    }
+    zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, last, &len);
+    if (strncmp(last, "tcp://[::]:", 11) == 0)
+        nd_info("%s on %s: every address, IPv4 and IPv6 (%s)", what, ep, last);
+    else
+        nd_info("%s on %s: every IPv4 address, no IPv6 on this host (%s)", what, ep, last);
+}
+
+/* Binds `sock` on every host --address stands for. When a name stands for
+ * several addresses, one that is not on this host is skipped (with a warning)
+ * as long as another binds; anything else is an error. */
+static int s_bind(void *sock, const nd_bind_list_t *hosts, int port, const char *what, char *err,
                   size_t errlen)
 {
-    char ep[300];
-    snprintf(ep, sizeof ep, "tcp://%s:%d", address, port);
-    if (zmq_bind(sock, ep) == 0) {
-        nd_info("%s on %s", what, ep);
-        return 0;
+    size_t bound = 0;
+    for (size_t i = 0; i < hosts->n; i++) {
+        char ep[ND_HOST_MAX + 16];
+        if (nd_endpoint_format(ep, sizeof ep, hosts->host[i], port) < 0) {
+            snprintf(err, errlen, "address too long: %s", hosts->host[i]);
+            return -1;
+        }
+        if (zmq_bind(sock, ep) == 0) {
+            s_log_bound(sock, ep, what);
+            bound++;
+            continue;
+        }
+        int e = errno;
+        char why[300];
+        if (e == EADDRINUSE) {
+            snprintf(err, errlen, "cannot bind %s on %s: port %d is already in use", what, ep,
+                     port);
+            return -1;
+        }
+        if (e == EADDRNOTAVAIL || e == ENODEV)
+            snprintf(why, sizeof why, "%s is not an address of this host", hosts->host[i]);
+        else
+            snprintf(why, sizeof why, "%s", zmq_strerror(e));
+        if (!hosts->named || hosts->n == 1) {
+            snprintf(err, errlen, "cannot bind %s on %s: %s", what, ep, why);
+            return -1;
+        }
+        nd_warn("%s: not listening on %s: %s", what, ep, why);
     }
-    if (errno == EADDRINUSE)
-        snprintf(err, errlen, "cannot bind %s on %s: port %d is already in use", what, ep, port);
-    else
-        snprintf(err, errlen, "cannot bind %s on %s: %s", what, ep, zmq_strerror(errno));
-    return -1;
+    if (bound == 0) {
+        snprintf(err, errlen, "cannot bind %s on any address of '%s'", what,
+                 hosts->n ? hosts->host[0] : "?");
+        return -1;
+    }
+    return 0;
 }
 
 void sh_hub_destroy(sh_hub_t **self_p)
@@ -175,11 +229,14 @@ void sh_hub_destroy(sh_hub_t **self_p)
     nd_curve_auth_destroy(&self->auth);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
-    for (size_t i = 0; i < self->neaters; i++)
+    for (size_t i = 0; i < self->neaters; i++) {
         free(self->eaters[i].topic);
+        free(self->eaters[i].info);
+    }
     free(self->eaters);
     free(self->kitchens);
     nd_payload_destroy(&self->pl);
+    nd_payload_destroy(&self->sent_pl);
     nd_dumpling_release(&self->d);
     free(self);
     *self_p = NULL;
@@ -194,7 +251,7 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
     }
     self->config = *config;
     nd_dumpling_init(&self->d);
-    if (!(self->pl = nd_payload_new())) {
+    if (!(self->pl = nd_payload_new()) || !(self->sent_pl = nd_payload_new())) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -215,11 +272,18 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
      * that disconnects: that is how eaters are counted. */
     zmq_setsockopt(self->xpub, ZMQ_XPUB_VERBOSER, &one, sizeof one);
 
+    /* Both families: "*" takes IPv4 and IPv6 on one socket, IPv6 peers show. */
+    nd_zmq_ipv6(self->xsub);
+    nd_zmq_ipv6(self->xpub);
+
+    nd_bind_list_t hosts;
+    if (nd_address_resolve(config->address, &hosts, err, errlen) != 0)
+        goto fail;
     if (sh_security_setup(self->ctx, self->xsub, self->xpub, config, &self->auth, &self->limits,
                           err, errlen) != 0)
         goto fail;
-    if (s_bind(self->xsub, config->address, config->in_port, "kitchens (XSUB)", err, errlen) ||
-        s_bind(self->xpub, config->address, config->out_port, "eaters (XPUB)", err, errlen))
+    if (s_bind(self->xsub, &hosts, config->in_port, "kitchens (XSUB)", err, errlen) ||
+        s_bind(self->xpub, &hosts, config->out_port, "eaters (XPUB)", err, errlen))
         goto fail;
 
     /* Subscribe to everything upstream: a kitchen's PUB filters at the sender
@@ -281,10 +345,15 @@ static sh_kitchen_t *s_kitchen_find(sh_hub_t *self, const char *name, bool creat
     memset(k, 0, sizeof *k);
     snprintf(k->name, sizeof k->name, "%s", name);
     k->first_seen = nd_now();
+    k->boot_seen = k->first_seen;
     k->last_heard_mono = nd_monotonic();
     nd_info("new kitchen: %s", name);
     return k;
 }
+
+/* More than a kitchen can make between two heartbeats: a number that jumps
+ * further ahead is not believed (nor counted as loss). */
+#define SH_SEQ_ABSURD 1000000000ULL
 
 /* Sequence numbers up to `seq` are accounted for: count the ones skipped. */
 static void s_account(sh_hub_t *self, sh_kitchen_t *k, uint64_t seq, bool dumpling)
@@ -294,12 +363,22 @@ static void s_account(sh_hub_t *self, sh_kitchen_t *k, uint64_t seq, bool dumpli
     if (!k->has_seq) {
         k->has_seq = true;
         k->last_seq = seq;
+        k->from_start = dumpling ? seq == 1 : seq == 0;
         return;
     }
     /* A dumpling: seq itself arrived, so seq - last - 1 are missing. A
      * heartbeat: every dumpling up to seq was sent before it on the same
      * ordered connection, so seq - last are missing. */
     uint64_t arrived = dumpling ? 1 : 0;
+    if (!dumpling && (seq < k->last_seq || seq - k->last_seq > SH_SEQ_ABSURD)) {
+        /* A heartbeat says fewer were sent than arrived, or absurdly many:
+         * the same boot cannot do either. Believe neither. */
+        self->suspicious++;
+        nd_log_limited(&self->control_rl, 10, ND_LOG_WARN,
+                       "kitchen %s: heartbeat with impossible sequence %llu (last %llu), ignored",
+                       k->name, (unsigned long long)seq, (unsigned long long)k->last_seq);
+        return;
+    }
     if (seq >= k->last_seq + arrived) {
         uint64_t gap = seq - k->last_seq - arrived;
         if (gap) {
@@ -331,6 +410,31 @@ static void s_kitchen_dumpling(sh_hub_t *self, const nd_dumpling_t *d)
         s_account(self, k, d->sequence, true);
 }
 
+/* After each valid kitchen heartbeat, "$sent/<kitchen>" to the eaters that
+ * subscribe to it: the last number sent on each of its topics. It follows the
+ * kitchen's dumplings on the same ordered path, so an eater that gets it has
+ * had (or lost) every dumpling up to those numbers: the tail of a stream. */
+static void s_publish_sent(sh_hub_t *self, const sh_kitchen_t *k)
+{
+    const sh_kitchen_info_t *info = &k->info;
+    char topic[ND_NAME_MAX + 8];
+    int tlen = snprintf(topic, sizeof topic, "$sent/%s", info->kitchen_name);
+    nd_payload_t *p = self->sent_pl;
+    nd_payload_reset(p);
+    nd_pl_map(p);
+    sh_kitchen_sent_pack(p, info);
+    /* An eater that registered before this boot was first heard of (the
+     * hub's clock, see s_welcome) and that the hub saw from its first
+     * number, was there for every dumpling of it. */
+    nd_pl_kv_double(p, "first_seen", k->boot_seen);
+    nd_pl_kv_bool(p, "from_start", k->from_start);
+    nd_pl_end(p);
+    if (nd_pl_error(p))
+        return;
+    if (zmq_send(self->xpub, topic, (size_t)tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+        zmq_send(self->xpub, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT);
+}
+
 static void s_kitchen_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *body,
                                 const sh_via_t *via)
 {
@@ -351,6 +455,7 @@ static void s_kitchen_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *bod
         k->restarts++;
         self->restarts++;
         k->has_seq = false;
+        k->boot_seen = nd_now();
         nd_info("kitchen %s restarted (boot id %s, was %s)", name, info.boot_id, k->info.boot_id);
     } else if (!k->has_info) {
         nd_info("kitchen %s: heartbeat from %s pid %llu (boot id %s)", name, info.hostname,
@@ -363,7 +468,16 @@ static void s_kitchen_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *bod
     k->heartbeats++;
     k->last_heartbeat = nd_now();
     k->last_heard_mono = nd_monotonic();
+    if (info.topics_refused) {
+        self->suspicious++;
+        nd_log_limited(&self->control_rl, 10, ND_LOG_WARN,
+                       "kitchen %s: %llu topic(s) of its heartbeat refused (not a chef name, or "
+                       "past its sequence %llu)",
+                       name, (unsigned long long)info.topics_refused,
+                       (unsigned long long)info.sequence);
+    }
     s_account(self, k, info.sequence, false);
+    s_publish_sent(self, k);
 }
 
 static void s_gateway_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *body)
@@ -401,6 +515,31 @@ static void s_gateway_heartbeat(sh_hub_t *self, const char *name, zmq_msg_t *bod
     g->last_heard_mono = nd_monotonic();
 }
 
+/* "$eater/<name>/<id>" on the in port: what an eater received and lost. It
+ * belongs to the eater registered with the same subscription topic; one that
+ * is not (yet) registered is ignored. */
+static void s_eater_heartbeat(sh_hub_t *self, const char *t, size_t tlen, zmq_msg_t *body)
+{
+    sh_eater_t *e = NULL;
+    for (size_t i = 0; i < self->neaters && !e; i++)
+        if (strlen(self->eaters[i].topic) == tlen && memcmp(self->eaters[i].topic, t, tlen) == 0)
+            e = &self->eaters[i];
+    if (!e || !e->id[0])
+        return;
+    if (!e->info && !(e->info = malloc(sizeof *e->info)))
+        return;
+    sh_eater_info_t info;
+    char err[200];
+    if (sh_eater_info_decode(&info, e->name, e->id, zmq_msg_data(body), zmq_msg_size(body), err,
+                             sizeof err) != 0) {
+        self->invalid++;
+        nd_log_limited(&self->control_rl, 10, ND_LOG_WARN, "dropped an eater heartbeat: %s", err);
+        return;
+    }
+    *e->info = info;
+    e->heartbeats++;
+}
+
 /* Federation: passes a valid message on to the central hub, adding this hub
  * and the peer it came from to its via list. */
 static void s_forward(sh_hub_t *self, const char *t, size_t tlen, zmq_msg_t *body,
@@ -408,11 +547,11 @@ static void s_forward(sh_hub_t *self, const char *t, size_t tlen, zmq_msg_t *bod
 {
     if (!self->up)
         return;
-    sh_peer_t from;
+    sh_peer_t from = {.port = 0};
     s_peer(body, &from);
     char f[sizeof from.host + 8];
     if (from.port)
-        snprintf(f, sizeof f, "%s:%d", from.host, from.port);
+        nd_host_port(f, sizeof f, from.host, (unsigned)from.port);
     else
         snprintf(f, sizeof f, "%s", from.host);
     sh_upstream_forward(self->up, t, tlen, zmq_msg_data(body), zmq_msg_size(body), via,
@@ -431,6 +570,13 @@ static void s_control(sh_hub_t *self, const char *t, size_t tlen, int frames, zm
         kind = "kitchen", plen = 9;
     else if (tlen > 9 && memcmp(t, "$gateway/", 9) == 0)
         kind = "gateway", plen = 9;
+    else if (tlen > 7 && memcmp(t, "$eater/", 7) == 0) {
+        if (frames == 2)
+            s_eater_heartbeat(self, t, tlen, body);
+        else
+            self->invalid++;
+        return;
+    }
     if (!kind)
         return; /* other control traffic: reserved, ignored */
     /* Two frames, or three with a via list for kitchens (federation). */
@@ -551,6 +697,24 @@ static int s_from_kitchen(sh_hub_t *self)
     return 0;
 }
 
+/* One message on an eater's own registration topic, which only it
+ * subscribes to: when the hub registered it, on the hub's clock. With the
+ * "first_seen" of the "$sent/" tables it tells the eater which kitchens'
+ * streams it was there for from their first dumpling. */
+static void s_welcome(sh_hub_t *self, const sh_eater_t *e)
+{
+    nd_payload_t *p = self->sent_pl;
+    nd_payload_reset(p);
+    nd_pl_map(p);
+    nd_pl_kv_double(p, "registered", e->since);
+    nd_pl_kv_str(p, "hub_boot_id", self->boot_id);
+    nd_pl_end(p);
+    if (nd_pl_error(p))
+        return;
+    if (zmq_send(self->xpub, e->topic, strlen(e->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+        zmq_send(self->xpub, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT);
+}
+
 static void s_eater_subscribed(sh_hub_t *self, const char *topic, size_t len, zmq_msg_t *m)
 {
     /* "$eater/<name>/<id>" */
@@ -580,6 +744,8 @@ static void s_eater_subscribed(sh_hub_t *self, const char *topic, size_t len, zm
         return;
     memcpy(e->topic, topic, len);
     e->topic[len] = '\0';
+    e->info = NULL;
+    e->heartbeats = 0;
     memcpy(e->name, name, nlen);
     e->name[nlen] = '\0';
     /* The id after the name, shown as given when it is a plain token. */
@@ -591,9 +757,11 @@ static void s_eater_subscribed(sh_hub_t *self, const char *topic, size_t len, zm
             e->id[ilen] = '\0';
         }
     }
+    e->peer = (sh_peer_t){.port = 0};
     s_peer(m, &e->peer);
     e->since = nd_now();
     self->neaters++;
+    s_welcome(self, e);
     nd_info("eater %s connected from %s:%d (%zu eater(s))", e->name, e->peer.host, e->peer.port,
             self->neaters);
 }
@@ -604,7 +772,13 @@ static void s_eater_unsubscribed(sh_hub_t *self, const char *topic, size_t len)
         sh_eater_t *e = &self->eaters[i];
         if (strlen(e->topic) == len && memcmp(e->topic, topic, len) == 0) {
             nd_info("eater %s left (%zu eater(s))", e->name, self->neaters - 1);
+            if (e->info) {
+                /* Its loss stays in the totals. */
+                s_add(&self->eater_lost_gone, e->info->lost);
+                s_add(&self->eater_received_gone, e->info->received);
+            }
             free(e->topic);
+            free(e->info);
             self->eaters[i] = self->eaters[--self->neaters];
             return;
         }
@@ -644,164 +818,199 @@ static int s_from_eater(sh_hub_t *self)
     return 0;
 }
 
-static void s_pack_peer(nd_payload_t *p, const sh_peer_t *peer)
+static void s_hub_peer(sh_st_hub_t *h, const sh_peer_t *peer)
 {
-    nd_pl_kv_str(p, "host", peer->host);
-    nd_pl_kv_uint(p, "port", (uint64_t)peer->port);
+    sh_st_hub_str(h, SH_ST_HOST, peer->host);
+    sh_st_hub_uint(h, SH_ST_PORT, (uint64_t)peer->port);
 }
 
 /* An eater's address in its info_from_hub. A WebSocket eater registers
  * through its gateway's connection, so the hub would see the gateway; when a
  * gateway's heartbeat lists the registration (same id and name), the eater's
  * own connection to the gateway is shown instead, and the gateway's one beside. */
-static void s_pack_eater_address(sh_hub_t *self, nd_payload_t *p, const sh_eater_t *e)
+static void s_eater_address(sh_hub_t *self, sh_st_hub_t *h, const sh_eater_t *e)
 {
     for (size_t g = 0; e->id[0] && g < self->ngateways; g++) {
         const sh_gw_eater_t *w = sh_gateway_info_eater(&self->gateways[g].info, e->name, e->id);
         if (!w)
             continue;
-        nd_pl_kv_str(p, "host", w->host);
-        nd_pl_kv_uint(p, "port", w->port);
-        nd_pl_kv_double(p, "connected_since", w->connected_since ? w->connected_since : e->since);
-        nd_pl_kv_str(p, "gateway", self->gateways[g].info.gateway_name);
-        nd_pl_kv_str(p, "gateway_host", e->peer.host);
-        nd_pl_kv_uint(p, "gateway_port", (uint64_t)e->peer.port);
+        sh_st_hub_str(h, SH_ST_HOST, w->host);
+        sh_st_hub_uint(h, SH_ST_PORT, w->port);
+        sh_st_hub_double(h, SH_ST_CONNECTED_SINCE,
+                         w->connected_since ? w->connected_since : e->since);
+        sh_st_hub_str(h, SH_ST_GATEWAY, self->gateways[g].info.gateway_name);
+        sh_st_hub_str(h, SH_ST_GATEWAY_HOST, e->peer.host);
+        sh_st_hub_uint(h, SH_ST_GATEWAY_PORT, (uint64_t)e->peer.port);
         return;
     }
-    s_pack_peer(p, &e->peer);
-    nd_pl_kv_double(p, "connected_since", e->since);
-    nd_pl_kv_str(p, "gateway", "");
+    s_hub_peer(h, &e->peer);
+    sh_st_hub_double(h, SH_ST_CONNECTED_SINCE, e->since);
+    sh_st_hub_str(h, SH_ST_GATEWAY, "");
 }
 
-/* The hub's federation keys in SystemStatusChef (docs/protocol.md). */
-static void s_pack_federation(sh_hub_t *self, nd_payload_t *p)
+static void s_kitchen_entry(nd_payload_t *p, const sh_kitchen_t *k)
+{
+    nd_pl_key(p, ND_ST_INFO_FROM_KITCHEN);
+    nd_pl_map(p);
+    if (k->has_info)
+        sh_kitchen_info_pack(p, &k->info);
+    else
+        nd_pl_kv_str(p, "kitchen_name", k->name);
+    nd_pl_end(p);
+    sh_st_hub_t h = {.set = 0};
+    s_hub_peer(&h, &k->peer);
+    sh_st_hub_bool(&h, SH_ST_HEARTBEAT, k->has_info);
+    sh_st_hub_uint(&h, SH_ST_HEARTBEATS, k->heartbeats);
+    sh_st_hub_double(&h, SH_ST_FIRST_SEEN, k->first_seen);
+    sh_st_hub_double(&h, SH_ST_LAST_HEARTBEAT, k->last_heartbeat);
+    sh_st_hub_double(&h, SH_ST_LAST_SEEN, k->last_seen);
+    sh_st_hub_uint(&h, SH_ST_DUMPLINGS, k->dumplings);
+    sh_st_hub_uint(&h, SH_ST_DUMPLINGS_LOST, k->lost);
+    sh_st_hub_uint(&h, SH_ST_LAST_SEQUENCE, k->last_seq);
+    sh_st_hub_uint(&h, SH_ST_RESTARTS, k->restarts);
+    sh_st_hub_via(&h, &k->via);
+    sh_st_hub_str(&h, SH_ST_THROUGH_HUB, k->via.n ? k->via.hops[k->via.n - 1].hub : "");
+    sh_status_hub_write(p, &h);
+}
+
+static void s_eater_entry(sh_hub_t *self, nd_payload_t *p, const sh_eater_t *e)
+{
+    nd_pl_key(p, ND_ST_INFO_FROM_EATER);
+    nd_pl_map(p);
+    if (e->info && e->heartbeats)
+        sh_eater_info_pack(p, e->info);
+    else {
+        nd_pl_kv_str(p, "eater_name", e->name);
+        nd_pl_kv_str(p, "eater_id", e->id);
+    }
+    nd_pl_end(p);
+    sh_st_hub_t h = {.set = 0};
+    s_eater_address(self, &h, e);
+    sh_st_hub_uint(&h, SH_ST_HEARTBEATS, e->heartbeats);
+    sh_status_hub_write(p, &h);
+}
+
+static void s_gateway_entry(nd_payload_t *p, const sh_gateway_t *g)
+{
+    nd_pl_key(p, ND_ST_INFO_FROM_GATEWAY);
+    nd_pl_map(p);
+    sh_gateway_info_pack(p, &g->info);
+    nd_pl_end(p);
+    sh_st_hub_t h = {.set = 0};
+    s_hub_peer(&h, &g->peer);
+    sh_st_hub_uint(&h, SH_ST_HEARTBEATS, g->heartbeats);
+    sh_st_hub_double(&h, SH_ST_FIRST_SEEN, g->first_seen);
+    sh_st_hub_double(&h, SH_ST_LAST_HEARTBEAT, g->last_heartbeat);
+    sh_st_hub_uint(&h, SH_ST_RESTARTS, g->restarts);
+    sh_status_hub_write(p, &h);
+}
+
+/* The entries of dumpling_kitchens, dumpling_eaters or dumpling_gateways. */
+static void s_status_list(nd_payload_t *p, sh_st_id_t id, void *arg)
+{
+    sh_hub_t *self = arg;
+    size_t n = id == SH_ST_DUMPLING_KITCHENS ? self->nkitchens
+               : id == SH_ST_DUMPLING_EATERS ? self->neaters
+                                             : self->ngateways;
+    for (size_t i = 0; i < n; i++) {
+        nd_pl_map(p);
+        if (id == SH_ST_DUMPLING_KITCHENS)
+            s_kitchen_entry(p, &self->kitchens[i]);
+        else if (id == SH_ST_DUMPLING_EATERS)
+            s_eater_entry(self, p, &self->eaters[i]);
+        else
+            s_gateway_entry(p, &self->gateways[i]);
+        nd_pl_end(p);
+    }
+}
+
+/* The sums over the kitchens, eaters and gateways listed now. */
+static void s_status_sums(sh_hub_t *self, sh_st_value_t *v)
+{
+    v[SH_ST_TOTAL_EATER_LOST].u = self->eater_lost_gone;
+    v[SH_ST_TOTAL_EATER_RECEIVED].u = self->eater_received_gone;
+    for (size_t i = 0; i < self->neaters; i++)
+        if (self->eaters[i].info && self->eaters[i].heartbeats) {
+            s_add(&v[SH_ST_TOTAL_EATER_LOST].u, self->eaters[i].info->lost);
+            s_add(&v[SH_ST_TOTAL_EATER_RECEIVED].u, self->eaters[i].info->received);
+            v[SH_ST_EATERS_REPORTING].u++;
+        }
+    for (size_t i = 0; i < self->nkitchens; i++) {
+        s_add(&v[SH_ST_TOTAL_PS_DROP].u, self->kitchens[i].info.ps_drop);
+        s_add(&v[SH_ST_TOTAL_PS_IFDROP].u, self->kitchens[i].info.ps_ifdrop);
+        s_add(&v[SH_ST_TOTAL_KITCHEN_SEND_FAILURES].u, self->kitchens[i].info.send_failures);
+    }
+    for (size_t i = 0; i < self->ngateways; i++) {
+        s_add(&v[SH_ST_TOTAL_GATEWAY_LAG_DROPS].u, self->gateways[i].info.dumplings_lag_dropped);
+        s_add(&v[SH_ST_TOTAL_GATEWAY_LAG_CLOSED].u, self->gateways[i].info.clients_lag_closed);
+    }
+}
+
+/* The hub's federation keys (docs/protocol.md). */
+static void s_status_federation(sh_hub_t *self, sh_st_value_t *v)
 {
     sh_upstream_stats_t st = {0};
     if (self->up)
         sh_upstream_stats(self->up, &st);
-    nd_pl_kv_str(p, "hub_name", self->config.name);
-    nd_pl_kv_str(p, "upstream", self->up ? sh_upstream_endpoint(self->up) : "");
-    nd_pl_kv_bool(p, "upstream_connected", self->up && sh_upstream_ready(self->up));
-    nd_pl_kv_uint(p, "upstream_forwarded", st.forwarded);
-    nd_pl_kv_uint(p, "upstream_dropped", st.dropped + st.hop_limit);
-    nd_pl_kv_uint(p, "federation_loops_dropped", self->loops);
-    nd_pl_kv_uint(p, "federation_hop_limit_dropped", self->hop_limited + st.hop_limit);
+    v[SH_ST_HUB_NAME].s = self->config.name;
+    v[SH_ST_UPSTREAM].s = self->up ? sh_upstream_endpoint(self->up) : "";
+    v[SH_ST_UPSTREAM_CONNECTED].b = self->up && sh_upstream_ready(self->up);
+    v[SH_ST_UPSTREAM_FORWARDED].u = st.forwarded;
+    v[SH_ST_UPSTREAM_DROPPED].u = st.dropped + st.hop_limit;
+    v[SH_ST_FEDERATION_LOOPS_DROPPED].u = self->loops;
+    v[SH_ST_FEDERATION_HOP_LIMIT_DROPPED].u = self->hop_limited + st.hop_limit;
+}
+
+/* Every value of the payload but the lists, which s_status_list writes. */
+static void s_status_fill(sh_hub_t *self, sh_status_t *st)
+{
+    sh_st_value_t *v = st->v;
+    v[SH_ST_TOTAL_DUMPLINGS_IN].u = self->in;
+    v[SH_ST_TOTAL_DUMPLINGS_OUT].u = self->out;
+    v[SH_ST_SERVER_UPTIME].d = nd_monotonic() - self->started_mono;
+    v[SH_ST_DUMPLING_KITCHEN_COUNT].u = self->nkitchens;
+    v[SH_ST_DUMPLING_EATER_COUNT].u = self->neaters;
+    v[SH_ST_HUB_BOOT_ID].s = self->boot_id;
+    v[SH_ST_HUB_START_TIME].d = self->started;
+    v[SH_ST_INVALID_DUMPLINGS_IN].u = self->invalid;
+    v[SH_ST_CONTROL_MESSAGES_IN].u = self->control;
+    v[SH_ST_SUBSCRIPTIONS].u = self->subscriptions;
+    v[SH_ST_TOTAL_DUMPLINGS_LOST].u = self->lost;
+    v[SH_ST_TOTAL_KITCHEN_RESTARTS].u = self->restarts;
+    v[SH_ST_SUSPICIOUS_HEARTBEATS].u = self->suspicious;
+    v[SH_ST_DUMPLING_GATEWAY_COUNT].u = self->ngateways;
+    v[SH_ST_KITCHEN_TIMEOUT].d = self->config.kitchen_timeout;
+    s_status_sums(self, v);
+    s_status_federation(self, v);
+    sh_security_status(st, &self->config, self->auth, self->limits);
+    st->list = s_status_list;
+    st->arg = self;
 }
 
 static void s_publish_status(sh_hub_t *self)
 {
     nd_payload_t *p = self->pl;
+    self->status_seq++;
+    /* The hub's one topic: both numbers are the same. */
     nd_dumpling_meta_t meta = {
-        .chef = "SystemStatusChef",
+        .chef = ND_STATUS_CHEF,
         .kitchen = self->config.name,
         .driver = ND_DRIVER_INTERVAL,
         .creation_time = nd_now() * 1000.0,
-        .sequence = ++self->status_seq,
+        .sequence = self->status_seq,
+        .topic_sequence = self->status_seq,
     };
-    uint64_t ps_drop = 0, ps_ifdrop = 0, send_failures = 0, lag_drops = 0, lag_closed = 0;
-    for (size_t i = 0; i < self->nkitchens; i++) {
-        s_add(&ps_drop, self->kitchens[i].info.ps_drop);
-        s_add(&ps_ifdrop, self->kitchens[i].info.ps_ifdrop);
-        s_add(&send_failures, self->kitchens[i].info.send_failures);
-    }
-    for (size_t i = 0; i < self->ngateways; i++) {
-        s_add(&lag_drops, self->gateways[i].info.dumplings_lag_dropped);
-        s_add(&lag_closed, self->gateways[i].info.clients_lag_closed);
-    }
+    /* Again every status: an eater whose queue was full when a kitchen's
+     * heartbeat passed (the hub dropped the table with the dumplings) learns
+     * the tail later, as long as the kitchen is listed. */
+    for (size_t i = 0; i < self->nkitchens; i++)
+        if (self->kitchens[i].has_info)
+            s_publish_sent(self, &self->kitchens[i]);
+    sh_status_t st = {.list = NULL};
+    s_status_fill(self, &st);
     nd_payload_reset(p);
     nd_dumpling_begin(p, &meta);
-    nd_pl_map(p);
-    /* The netdumplings keys first, as they were. */
-    nd_pl_kv_uint(p, "total_dumplings_in", self->in);
-    nd_pl_kv_uint(p, "total_dumplings_out", self->out);
-    nd_pl_kv_double(p, "server_uptime", nd_monotonic() - self->started_mono);
-    nd_pl_kv_uint(p, "dumpling_kitchen_count", self->nkitchens);
-    nd_pl_kv_uint(p, "dumpling_eater_count", self->neaters);
-    nd_pl_key(p, "dumpling_kitchens");
-    nd_pl_array(p);
-    for (size_t i = 0; i < self->nkitchens; i++) {
-        const sh_kitchen_t *k = &self->kitchens[i];
-        nd_pl_map(p);
-        nd_pl_key(p, "info_from_kitchen");
-        nd_pl_map(p);
-        if (k->has_info)
-            sh_kitchen_info_pack(p, &k->info);
-        else
-            nd_pl_kv_str(p, "kitchen_name", k->name);
-        nd_pl_end(p);
-        nd_pl_key(p, "info_from_hub");
-        nd_pl_map(p);
-        s_pack_peer(p, &k->peer);
-        nd_pl_kv_bool(p, "heartbeat", k->has_info);
-        nd_pl_kv_uint(p, "heartbeats", k->heartbeats);
-        nd_pl_kv_double(p, "first_seen", k->first_seen);
-        nd_pl_kv_double(p, "last_heartbeat", k->last_heartbeat);
-        nd_pl_kv_double(p, "last_seen", k->last_seen);
-        nd_pl_kv_uint(p, "dumplings", k->dumplings);
-        nd_pl_kv_uint(p, "dumplings_lost", k->lost);
-        nd_pl_kv_uint(p, "last_sequence", k->last_seq);
-        nd_pl_kv_uint(p, "restarts", k->restarts);
-        sh_via_pack(p, &k->via);
-        nd_pl_kv_str(p, "through_hub", k->via.n ? k->via.hops[k->via.n - 1].hub : "");
-        nd_pl_end(p);
-        nd_pl_end(p);
-    }
-    nd_pl_end(p);
-    nd_pl_key(p, "dumpling_eaters");
-    nd_pl_array(p);
-    for (size_t i = 0; i < self->neaters; i++) {
-        const sh_eater_t *e = &self->eaters[i];
-        nd_pl_map(p);
-        nd_pl_key(p, "info_from_eater");
-        nd_pl_map(p);
-        nd_pl_kv_str(p, "eater_name", e->name);
-        nd_pl_kv_str(p, "eater_id", e->id);
-        nd_pl_end(p);
-        nd_pl_key(p, "info_from_hub");
-        nd_pl_map(p);
-        s_pack_eater_address(self, p, e);
-        nd_pl_end(p);
-        nd_pl_end(p);
-    }
-    nd_pl_end(p);
-    /* Additions. */
-    nd_pl_kv_str(p, "hub_boot_id", self->boot_id);
-    nd_pl_kv_double(p, "hub_start_time", self->started);
-    nd_pl_kv_uint(p, "invalid_dumplings_in", self->invalid);
-    nd_pl_kv_uint(p, "control_messages_in", self->control);
-    nd_pl_kv_uint(p, "subscriptions", self->subscriptions);
-    nd_pl_kv_uint(p, "total_dumplings_lost", self->lost);
-    nd_pl_kv_uint(p, "total_ps_drop", ps_drop);
-    nd_pl_kv_uint(p, "total_ps_ifdrop", ps_ifdrop);
-    nd_pl_kv_uint(p, "total_kitchen_send_failures", send_failures);
-    nd_pl_kv_uint(p, "total_kitchen_restarts", self->restarts);
-    nd_pl_kv_uint(p, "total_gateway_lag_drops", lag_drops);
-    nd_pl_kv_uint(p, "total_gateway_lag_closed", lag_closed);
-    nd_pl_kv_uint(p, "dumpling_gateway_count", self->ngateways);
-    nd_pl_key(p, "dumpling_gateways");
-    nd_pl_array(p);
-    for (size_t i = 0; i < self->ngateways; i++) {
-        const sh_gateway_t *g = &self->gateways[i];
-        nd_pl_map(p);
-        nd_pl_key(p, "info_from_gateway");
-        nd_pl_map(p);
-        sh_gateway_info_pack(p, &g->info);
-        nd_pl_end(p);
-        nd_pl_key(p, "info_from_hub");
-        nd_pl_map(p);
-        s_pack_peer(p, &g->peer);
-        nd_pl_kv_uint(p, "heartbeats", g->heartbeats);
-        nd_pl_kv_double(p, "first_seen", g->first_seen);
-        nd_pl_kv_double(p, "last_heartbeat", g->last_heartbeat);
-        nd_pl_kv_uint(p, "restarts", g->restarts);
-        nd_pl_end(p);
-        nd_pl_end(p);
-    }
-    nd_pl_end(p);
-    nd_pl_kv_double(p, "kitchen_timeout", self->config.kitchen_timeout);
-    s_pack_federation(self, p);
-    sh_security_pack(p, &self->config, self->auth, self->limits);
-    nd_pl_end(p);
+    sh_status_write(p, &st);
     const char *why = NULL;
     if (nd_dumpling_finish(p, &why) != 0) {
         nd_error("cannot build SystemStatusChef dumpling: %s", why ? why : "?");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "hub.h"
+#include "netdumplings/address.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
 
@@ -16,7 +17,10 @@ static void s_usage(FILE *out)
             "invalid ones are dropped and counted. Every --status-freq seconds the hub\n"
             "publishes a SystemStatusChef dumpling (kitchen: --name).\n"
             "\n"
-            "  -a, --address ADDR      address to bind both ports on (default *: all)\n"
+            "  -a, --address ADDR      address to bind both ports on: an IPv4 or IPv6\n"
+            "                          address ([brackets] optional), a host or interface\n"
+            "                          name (each of its addresses), or * (default): every\n"
+            "                          address, IPv4 and IPv6\n"
             "      --in-port PORT      port kitchens publish to, ZeroMQ XSUB (default %d)\n"
             "      --out-port PORT     port eaters subscribe to, ZeroMQ XPUB (default %d)\n"
             "  -f, --status-freq SECS  seconds between SystemStatusChef dumplings (default 5)\n"
@@ -38,7 +42,8 @@ static void s_usage(FILE *out)
             "                          disconnects it (default 1048576; 0: no limit)\n"
             "      --upstream ENDPOINT federation: forward every valid dumpling and kitchen\n"
             "                          heartbeat to a central hub's in port, e.g.\n"
-            "                          tcp://central:%d (docs/protocol.md, Federation)\n"
+            "                          tcp://central:%d or tcp://[2001:db8::1]:%d\n"
+            "                          (docs/protocol.md, Federation)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
             "  -q, --quiet             errors only\n"
             "      --help              show this help and exit\n"
@@ -52,7 +57,7 @@ static void s_usage(FILE *out)
             "dumplings kitchens made that never reached the hub (sequence gaps). See\n"
             "docs/protocol.md for every key. Exit status: 0 on\n"
             "SIGINT/SIGTERM, 1 on a runtime error (e.g. port in use), 2 on a usage error.\n",
-            ND_PORT_HUB_IN, ND_PORT_HUB_OUT, ND_PORT_HUB_IN);
+            ND_PORT_HUB_IN, ND_PORT_HUB_OUT, ND_PORT_HUB_IN, ND_PORT_HUB_IN);
 }
 
 int main(int argc, char **argv)
@@ -176,6 +181,13 @@ int main(int argc, char **argv)
     }
     if (nd_cli_no_operands(argc, argv, optind, "nd-shifty") != 0)
         return ND_EXIT_USAGE;
+    char err[512];
+    if (nd_address_check(config.address, err, sizeof err) != 0 ||
+        (config.upstream &&
+         nd_endpoint_check(config.upstream, "--upstream", ND_PORT_HUB_IN, err, sizeof err) != 0)) {
+        nd_error("%s", err);
+        return nd_cli_try_help("nd-shifty");
+    }
     if (config.in_port == config.out_port) {
         nd_error("--in-port and --out-port must differ (both %d)", config.in_port);
         return ND_EXIT_USAGE;
@@ -188,7 +200,6 @@ int main(int argc, char **argv)
 
     static volatile sig_atomic_t stop = 0;
     nd_signals_install(&stop);
-    char err[512];
     sh_hub_t *hub = sh_hub_new(&config, err, sizeof err);
     if (!hub) {
         nd_error("%s", err);

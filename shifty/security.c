@@ -122,6 +122,12 @@ static sh_limits_t *s_limits_new(void *ctx, void *xsub, void *xpub, char *err, s
     return self;
 }
 
+/* "*", "::" and "[::]": every address of both families. */
+static bool s_is_any(const char *a)
+{
+    return strcmp(a, "*") == 0 || strcmp(a, "::") == 0 || strcmp(a, "[::]") == 0;
+}
+
 int sh_security_setup(void *ctx, void *xsub, void *xpub, const sh_config_t *config,
                       nd_curve_auth_t **auth, sh_limits_t **limits, char *err, size_t errlen)
 {
@@ -137,9 +143,10 @@ int sh_security_setup(void *ctx, void *xsub, void *xpub, const sh_config_t *conf
     } else if (!nd_address_is_loopback(config->address)) {
         nd_warn("WARNING: listening on %s without CURVE: anyone who can reach ports %d and %d "
                 "can publish dumplings to this hub and read every dumpling. Use --address "
-                "127.0.0.1, or --curve-secret and --curve-allow (docs/security.md).",
-                strcmp(config->address, "*") == 0 ? "all interfaces" : config->address,
-                config->in_port, config->out_port);
+                "localhost (127.0.0.1 and ::1), or --curve-secret and --curve-allow "
+                "(docs/security.md).",
+                s_is_any(config->address) ? "all interfaces" : config->address, config->in_port,
+                config->out_port);
     }
     if (config->max_message > 0) {
         int64_t max = config->max_message;
@@ -153,22 +160,22 @@ int sh_security_setup(void *ctx, void *xsub, void *xpub, const sh_config_t *conf
     return 0;
 }
 
-void sh_security_pack(nd_payload_t *p, const sh_config_t *config, nd_curve_auth_t *auth,
-                      sh_limits_t *limits)
+void sh_security_status(sh_status_t *st, const sh_config_t *config, nd_curve_auth_t *auth,
+                        sh_limits_t *limits)
 {
-    nd_curve_auth_stats_t st;
-    nd_curve_auth_stats(auth, &st);
-    nd_pl_kv_bool(p, "curve", auth != NULL);
-    nd_pl_kv_uint(p, "unauthorized_connections", st.refused_in + st.refused_out + st.refused_other);
-    nd_pl_kv_uint(p, "unauthorized_kitchens", st.refused_in);
-    nd_pl_kv_uint(p, "unauthorized_eaters", st.refused_out);
-    nd_pl_kv_uint(p, "authorized_connections", st.allowed);
-    nd_pl_kv_uint(p, "curve_allowed_keys", st.allowed_keys);
-    nd_pl_kv_uint(p, "max_message", config->max_message > 0 ? (uint64_t)config->max_message : 0);
-    nd_pl_kv_uint(p, "kitchen_disconnects",
-                  limits ? (uint64_t)atomic_load(&limits->disconnects) : 0);
-    nd_pl_kv_uint(p, "kitchen_handshake_failures",
-                  limits ? (uint64_t)atomic_load(&limits->handshake_failed[0]) : 0);
-    nd_pl_kv_uint(p, "eater_handshake_failures",
-                  limits ? (uint64_t)atomic_load(&limits->handshake_failed[1]) : 0);
+    nd_curve_auth_stats_t cs;
+    nd_curve_auth_stats(auth, &cs);
+    sh_st_value_t *v = st->v;
+    v[SH_ST_CURVE].b = auth != NULL;
+    v[SH_ST_UNAUTHORIZED_CONNECTIONS].u = cs.refused_in + cs.refused_out + cs.refused_other;
+    v[SH_ST_UNAUTHORIZED_KITCHENS].u = cs.refused_in;
+    v[SH_ST_UNAUTHORIZED_EATERS].u = cs.refused_out;
+    v[SH_ST_AUTHORIZED_CONNECTIONS].u = cs.allowed;
+    v[SH_ST_CURVE_ALLOWED_KEYS].u = cs.allowed_keys;
+    v[SH_ST_MAX_MESSAGE].u = config->max_message > 0 ? (uint64_t)config->max_message : 0;
+    v[SH_ST_KITCHEN_DISCONNECTS].u = limits ? (uint64_t)atomic_load(&limits->disconnects) : 0;
+    v[SH_ST_KITCHEN_HANDSHAKE_FAILURES].u =
+        limits ? (uint64_t)atomic_load(&limits->handshake_failed[0]) : 0;
+    v[SH_ST_EATER_HANDSHAKE_FAILURES].u =
+        limits ? (uint64_t)atomic_load(&limits->handshake_failed[1]) : 0;
 }

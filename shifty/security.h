@@ -9,6 +9,7 @@
 #include "hub.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/payload.h"
+#include "status.h"
 
 typedef struct sh_limits sh_limits_t;
 
@@ -19,10 +20,9 @@ typedef struct sh_limits sh_limits_t;
 int sh_security_setup(void *ctx, void *xsub, void *xpub, const sh_config_t *config,
                       nd_curve_auth_t **auth, sh_limits_t **limits, char *err, size_t errlen);
 
-/* Adds the security keys to the SystemStatusChef payload being built (a map
- * is open). */
-void sh_security_pack(nd_payload_t *p, const sh_config_t *config, nd_curve_auth_t *auth,
-                      sh_limits_t *limits);
+/* Sets the security keys of the SystemStatusChef payload in `st`. */
+void sh_security_status(sh_status_t *st, const sh_config_t *config, nd_curve_auth_t *auth,
+                        sh_limits_t *limits);
 
 void sh_limits_destroy(sh_limits_t **self_p);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netdumplings/address.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
@@ -125,7 +126,6 @@ bool sh_via_has(const sh_via_t *via, const char *boot_id)
 
 void sh_via_pack(nd_payload_t *p, const sh_via_t *via)
 {
-    nd_pl_key(p, "via");
     nd_pl_array(p);
     for (size_t i = 0; i < via->n; i++) {
         nd_pl_map(p);
@@ -166,7 +166,12 @@ sh_upstream_t *sh_upstream_new(void *ctx, const char *endpoint, char *err, size_
     zmq_setsockopt(self->sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
     zmq_setsockopt(self->sock, ZMQ_XPUB_NODROP, &one, sizeof one);
     zmq_setsockopt(self->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    nd_zmq_ipv6(self->sock);
     if (nd_curve_client_apply(self->sock, err, errlen) != 0) {
+        sh_upstream_destroy(&self);
+        return NULL;
+    }
+    if (nd_endpoint_check(endpoint, "--upstream", ND_PORT_HUB_IN, err, errlen) != 0) {
         sh_upstream_destroy(&self);
         return NULL;
     }

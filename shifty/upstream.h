@@ -37,7 +37,7 @@ int sh_via_decode(sh_via_t *out, const void *data, size_t len, bool *too_many, c
                   size_t errlen);
 /* True when a hop of `via` is the hub with `boot_id`. */
 bool sh_via_has(const sh_via_t *via, const char *boot_id);
-/* Writes "via": [{"hub", "boot_id", "from"}, ...] into the open map in `p`. */
+/* Writes the value of "via": [{"hub", "boot_id", "from"}, ...] into `p`. */
 void sh_via_pack(nd_payload_t *p, const sh_via_t *via);
 
 typedef struct sh_upstream sh_upstream_t;

@@ -12,15 +12,23 @@ nothing touches the machine's own network). Needs root (skipped, 77, otherwise).
               on; restoring the link brings it back, nothing restarted. The
               sensors are configured by ND_* variables only, as the deployment
               files do.
+  sensors6    the same on an IPv6-only network: every host has one IPv6
+              address and no IPv4 one, and the switch drops IPv4 and ARP
+              frames; one sensor finds the hub by a name with only an AAAA
+              record (/etc/netns/NS/hosts); the hub lists the sensors' IPv6
+              addresses, and cutting and restoring a link heals as over IPv4.
   federation  two site hubs (--upstream), each with a sensor, feed one central
               hub, where an eater sees both sensors and the status lists them
               through their site hubs; two hubs that are each other's upstream
               refuse the loop (dropped, counted, no duplicates).
+  federation6 the same on an IPv6-only network (site hubs, central hub and
+              the via list's "from" as [v6]:port).
 
 Every namespace, veth and process is removed even when the test fails; names
 are unique per run.
 
 usage: test_multihost.py MODE SNIFTY SHIFTY PRINT GATEWAY"""
+import ipaddress
 import json
 import os
 import shutil
@@ -65,13 +73,29 @@ def lines(proc):
     return out
 
 
-class Net:
-    """Hosts as namespaces, each with eth0 on one bridge in a switch namespace."""
+# IPv6-only: the switch forwards no IPv4 and no ARP at all.
+NFT_NO_IPV4 = """
+table bridge noipv4 {
+    chain forward {
+        type filter hook forward priority 0; policy accept;
+        ether type { ip, arp } counter drop
+    }
+}
+"""
 
-    def __init__(self):
+
+class Net:
+    """Hosts as namespaces, each with eth0 on one bridge in a switch namespace.
+    With v6, each host has only an IPv6 address (fd19:TAG::N/64) and the
+    switch drops IPv4 and ARP."""
+
+    def __init__(self, v6=False):
+        self.v6 = v6
         self.tag = "%05d" % (os.getpid() % 100000)
         self.net = "10.231.%d" % (os.getpid() % 250)
-        self.sw = "ndmhsw" + self.tag
+        # Names of the IPv6 variant carry i19 (the issue that added it).
+        self.pre = "i19" if v6 else "nd"
+        self.sw = self.pre + "mhsw" + self.tag
         self.hosts = {}  # name -> (namespace, address, switch-side interface)
         self.created = []
 
@@ -79,13 +103,24 @@ class Net:
         self.created.append(self.sw)
         sh("ip", "netns", "add", self.sw)
         sh("ip", "-n", self.sw, "link", "add", "br0", "type", "bridge")
+        if self.v6:
+            # Neighbour discovery is multicast: flood it rather than depend on
+            # the bridge having seen every host's MLD report.
+            sh("ip", "-n", self.sw, "link", "set", "br0", "type", "bridge", "mcast_snooping", "0")
+            r = subprocess.run(["ip", "netns", "exec", self.sw, "nft", "-f", "-"],
+                               input=NFT_NO_IPV4, text=True, capture_output=True, timeout=20)
+            if r.returncode != 0:
+                raise ndtest.TestFailure("nft in the switch namespace: " + r.stderr)
         sh("ip", "-n", self.sw, "link", "set", "br0", "up")
 
     def add(self, name, last_octet):
-        ns = "ndmh%s%s" % (name, self.tag)
+        ns = "%smh%s%s" % (self.pre, name, self.tag)
         i = len(self.hosts)
-        inner, outer = "ndi%d-%s" % (i, self.tag), "ndo%d-%s" % (i, self.tag)
-        addr = "%s.%d" % (self.net, last_octet)
+        inner, outer = "%si%d-%s" % (self.pre, i, self.tag), "%so%d-%s" % (self.pre, i, self.tag)
+        if self.v6:
+            addr = str(ipaddress.IPv6Address("fd19:%x::%x" % (int(self.tag), last_octet)))
+        else:
+            addr = "%s.%d" % (self.net, last_octet)
         self.created.append(ns)
         sh("ip", "netns", "add", ns)
         self.created.append("veth:" + inner)
@@ -93,7 +128,11 @@ class Net:
         sh("ip", "link", "set", inner, "netns", ns)
         sh("ip", "link", "set", outer, "netns", self.sw)
         sh("ip", "-n", ns, "link", "set", inner, "name", "eth0")
-        sh("ip", "-n", ns, "addr", "add", addr + "/24", "dev", "eth0")
+        if self.v6:
+            # nodad: usable at once, not after duplicate address detection.
+            sh("ip", "-n", ns, "addr", "add", addr + "/64", "dev", "eth0", "nodad")
+        else:
+            sh("ip", "-n", ns, "addr", "add", addr + "/24", "dev", "eth0")
         sh("ip", "-n", ns, "link", "set", "eth0", "up")
         sh("ip", "-n", ns, "link", "set", "lo", "up")
         sh("ip", "-n", self.sw, "link", "set", outer, "master", "br0")
@@ -107,6 +146,26 @@ class Net:
     def addr(self, name):
         return self.hosts[name][1]
 
+    def urlhost(self, name):
+        """The address as it goes into a URL or an endpoint: [v6]."""
+        return ("[%s]" if self.v6 else "%s") % self.addr(name)
+
+    def hostport(self, name, port):
+        return "%s:%d" % (self.urlhost(name), port)
+
+    def ep(self, name, port):
+        return "tcp://" + self.hostport(name, port)
+
+    def hosts_file(self, name, lines):
+        """/etc/hosts as `ip netns exec` shows it inside host `name`."""
+        d = os.path.join("/etc/netns", self.ns(name))
+        if not os.path.isdir("/etc/netns"):
+            self.created.append("emptydir:/etc/netns")
+        self.created.append("dir:" + d)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "hosts"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
     def link(self, name, up):
         sh("ip", "-n", self.sw, "link", "set", self.hosts[name][2], "up" if up else "down")
 
@@ -115,7 +174,14 @@ class Net:
 
     def teardown(self):
         for what in reversed(self.created):
-            if what.startswith("veth:"):
+            if what.startswith("dir:"):
+                shutil.rmtree(what[4:], ignore_errors=True)
+            elif what.startswith("emptydir:"):
+                try:
+                    os.rmdir(what[9:])  # only if nobody else put a namespace's files there
+                except OSError:
+                    pass
+            elif what.startswith("veth:"):
                 subprocess.run(["ip", "link", "del", what[5:]], capture_output=True)
             else:
                 subprocess.run(["ip", "netns", "del", what], capture_output=True)
@@ -133,10 +199,11 @@ def start_in(procs, net, host, name, args, env=None):
 
 def traffic(net, host, qname, peer):
     """Live traffic on a sensor: a DNS query to a host with no DNS server, ARP
-    and ICMP. Failures (no answer) are expected."""
+    (IPv4) and ICMP. Failures (no answer) are expected."""
     net.run_in(host, "dig", "@" + peer, qname, "+tries=1", "+time=1")
-    net.run_in(host, "arping", "-c", "1", "-i", "eth0", peer, timeout=5)
-    net.run_in(host, "ping", "-c", "1", "-W", "1", peer)
+    if not net.v6:
+        net.run_in(host, "arping", "-c", "1", "-i", "eth0", peer, timeout=5)
+    net.run_in(host, "ping", "-6" if net.v6 else "-4", "-c", "1", "-W", "1", peer)
 
 
 def lookups(ds, kitchen=None):
@@ -168,9 +235,9 @@ def kitchens(p):
     return {k["info_from_kitchen"]["kitchen_name"]: k for k in p["dumpling_kitchens"]}
 
 
-def sensor_env(net, name, hub_host, port=11347):
+def sensor_env(net, name, hub_host, port=11347, hub=None):
     return {"ND_INTERFACE": "eth0", "ND_KITCHEN_NAME": name,
-            "ND_HUB": "tcp://%s:%d" % (net.addr(hub_host), port), "ND_POKE_INTERVAL": "1"}
+            "ND_HUB": hub or net.ep(hub_host, port), "ND_POKE_INTERVAL": "1"}
 
 
 def hub_args(shifty, name, *extra):
@@ -184,11 +251,19 @@ def test_sensors(procs, net, bins):
     for name, octet in (("hub", 1), ("gw", 2), ("eat", 3), ("s1", 11), ("s2", 12)):
         net.add(name, octet)
     hub_a = net.addr("hub")
+    if net.v6:
+        for name in net.hosts:
+            r = net.run_in(name, "ip", "-4", "-o", "addr", "show", "dev", "eth0", ok=True)
+            check(r.stdout.strip() == "", "%s has an IPv4 address: %s" % (name, r.stdout))
+        # sensor-s2 finds the hub by a name with only an AAAA record.
+        net.hosts_file("s2", ["%s hub.i19.test" % hub_a])
     hub = start_in(procs, net, "hub", "nd-shifty", hub_args(shifty, "central-hub"))
     hub.wait_log(r"eaters \(XPUB\) on", 10)
-    out_ep = "tcp://%s:11349" % hub_a
+    if net.v6:
+        hub.wait_log(r"eaters \(XPUB\) on tcp://\*:11349: every address, IPv4 and IPv6", 5)
+    out_ep = net.ep("hub", 11349)
     gw = start_in(procs, net, "gw", "nd-gateway", [gateway, "-a", net.addr("gw")],
-                  env={"ND_HUB": out_ep, "ND_HUB_IN": "tcp://%s:11347" % hub_a})
+                  env={"ND_HUB": out_ep, "ND_HUB_IN": net.ep("hub", 11347)})
     gw.wait_log(r"serving ", 10)
     eater = start_in(procs, net, "eat", "nd-print",
                      [printer, "--json", "-c", "DNSLookupChef", "-n", "mh-print"],
@@ -197,13 +272,15 @@ def test_sensors(procs, net, bins):
                        env={"ND_HUB": out_ep, "ND_CHEF": "SystemStatusChef"})
     hub.wait_log(r"eater mh-print connected", 10)
     ws = start_in(procs, net, "eat", "ws-client",
-                  ["node", "-e", WS_CLIENT, "ws://%s:11348/?chef=DNSLookupChef" % net.addr("gw")],
+                  ["node", "-e", WS_CLIENT,
+                     "ws://%s/?chef=DNSLookupChef" % net.hostport("gw", 11348)],
                   env={"NODE_PATH": os.environ.get("NODE_PATH", "/usr/share/nodejs")})
     ws.wait_log(r"open", 10)
     sensors = {}
     for s in ("s1", "s2"):
+        by_name = "tcp://hub.i19.test:11347" if net.v6 and s == "s2" else None
         sensors[s] = start_in(procs, net, s, "nd-snifty-" + s, [snifty],
-                              env=sensor_env(net, "sensor-" + s, "hub"))
+                              env=sensor_env(net, "sensor-" + s, "hub", hub=by_name))
     for s, p in sensors.items():
         p.wait_log(r"hub at .* is listening", 10)
         p.wait_log(r"capturing on eth0", 10)
@@ -247,7 +324,11 @@ def test_sensors(procs, net, bins):
                    ks["sensor-" + s]["info_from_hub"]["host"] == net.addr(s) for s in ("s1", "s2"))
     p = wait_status(watcher, both_listed, 10, "SystemStatusChef listing both sensors")
     check(kitchens(p)["sensor-s1"]["info_from_kitchen"]["interface"] == "eth0", "interface")
-    print("ok - SystemStatusChef lists both kitchens from their own addresses")
+    eaters = {e["info_from_eater"]["eater_name"]: e["info_from_hub"] for e in p["dumpling_eaters"]}
+    check(eaters.get("mh-print", {}).get("host") == net.addr("eat"),
+          "mh-print listed as %s" % eaters.get("mh-print"))
+    print("ok - SystemStatusChef lists both kitchens (and the eater) from their own addresses: "
+          "%s, %s" % (net.addr("s1"), net.addr("s2")))
 
     # Cut sensor 1's link: gone within the heartbeat timeout, sensor 2 goes on.
     cut = time.monotonic()
@@ -289,13 +370,13 @@ def test_federation(procs, net, bins):
         net.add(name, octet)
     central = start_in(procs, net, "central", "central", hub_args(shifty, "central"))
     central.wait_log(r"eaters \(XPUB\) on", 10)
-    up = "tcp://%s:11347" % net.addr("central")
+    up = net.ep("central", 11347)
     sites = {}
     for site, name in (("sitea", "site-a"), ("siteb", "site-b")):
         sites[site] = start_in(procs, net, site, site, hub_args(shifty, name),
                                env={"ND_UPSTREAM": up})
         sites[site].wait_log(r"central hub at .* is listening", 10)
-    out_ep = "tcp://%s:11349" % net.addr("central")
+    out_ep = net.ep("central", 11349)
     eater = start_in(procs, net, "eat", "nd-print", [printer, "--json", "-n", "fed-print"],
                      env={"ND_HUB": out_ep})
     central.wait_log(r"eater fed-print connected", 10)
@@ -326,7 +407,8 @@ def test_federation(procs, net, bins):
                 return False
             h = k["info_from_hub"]
             if not (h["host"] == net.addr(site) and h["through_hub"] == name and
-                    len(h["via"]) == 1 and h["via"][0]["from"].split(":")[0] == net.addr(s) and
+                    len(h["via"]) == 1 and
+                    h["via"][0]["from"].rsplit(":", 1)[0] == net.urlhost(s) and
                     h["dumplings"] > 0):
                 return False
         return True
@@ -338,17 +420,17 @@ def test_federation(procs, net, bins):
     # A loop: two hubs that are each other's upstream, with a kitchen on one.
     lx = start_in(procs, net, "sitea", "loop-x",
                   hub_args(shifty, "loop-x", "--in-port", "12347", "--out-port", "12349",
-                           "--upstream", "tcp://%s:12347" % net.addr("siteb")))
+                           "--upstream", net.ep("siteb", 12347)))
     ly = start_in(procs, net, "siteb", "loop-y",
                   hub_args(shifty, "loop-y", "--in-port", "12347", "--out-port", "12349",
-                           "--upstream", "tcp://%s:12347" % net.addr("sitea")))
+                           "--upstream", net.ep("sitea", 12347)))
     lx.wait_log(r"central hub at .* is listening", 10)
     ly.wait_log(r"central hub at .* is listening", 10)
     lxe = start_in(procs, net, "eat", "loop-print", [printer, "--json", "-n", "loop-print"],
-                   env={"ND_HUB": "tcp://%s:12349" % net.addr("sitea")})
+                   env={"ND_HUB": net.ep("sitea", 12349)})
     lx.wait_log(r"eater loop-print connected", 10)
     lk = start_in(procs, net, "s1", "loop-kitchen", [snifty, "-n", "loopk", "-H",
-                                                       "tcp://%s:12347" % net.addr("sitea")],
+                                                       net.ep("sitea", 12347)],
                   env={"ND_INTERFACE": "eth0"})
     lk.wait_log(r"capturing on eth0", 10)
 
@@ -380,17 +462,21 @@ def test(procs, argv):
     if os.geteuid() != 0:
         print("SKIP: network namespaces need root")
         return ndtest.SKIP
-    for tool in ("ip", "dig", "arping", "ping") + (("node",) if mode == "sensors" else ()):
+    need = {"sensors": ("arping", "node"), "sensors6": ("node", "nft"),
+            "federation": ("arping",), "federation6": ("nft",)}
+    for tool in ("ip", "dig", "ping") + need[mode]:
         if not shutil.which(tool):
             print("SKIP: %s is not installed" % tool)
             return ndtest.SKIP
-    if sh("ip", "link", "add", "ndmhprobe", "type", "bridge", ok=False).returncode != 0:
+    probe = "ndmhprobe%d" % (os.getpid() % 100000)
+    if sh("ip", "link", "add", probe, "type", "bridge", ok=False).returncode != 0:
         print("SKIP: cannot create bridges here")
         return ndtest.SKIP
-    sh("ip", "link", "del", "ndmhprobe", ok=False)
-    net = Net()
+    sh("ip", "link", "del", probe, ok=False)
+    net = Net(v6=mode.endswith("6"))
     try:
-        return (test_sensors if mode == "sensors" else test_federation)(procs, net, bins)
+        return (test_federation if mode.startswith("federation") else test_sensors)(procs, net,
+                                                                                     bins)
     finally:
         # The processes are killed by ndtest.main after it printed their logs.
         net.teardown()

@@ -8,11 +8,12 @@ gets nothing through; an eater whose key is not allowed, or that talks plain
 TCP, receives nothing; a certificate removed from the allow folder is refused
 at its next connection. Refusals are logged and counted in SystemStatusChef.
 A hub bound to a non-loopback address without CURVE warns; on loopback it does
-not. The secret file is mode 0600.
+not. CURVE works the same over IPv6 (a hub on ::1). The secret file is mode 0600.
 
 usage: test_curve.py KEYGEN SHIFTY SNIFTY PRINT PCAPS"""
 import json
 import os
+import socket
 import stat
 import sys
 
@@ -21,6 +22,15 @@ import seclib  # noqa: E402
 from seclib import ndtest, check  # noqa: E402
 
 CHEF = "DNSLookupChef"
+
+
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 
 
 def test(procs, argv):
@@ -113,6 +123,35 @@ def test(procs, argv):
     for e in (good, rogue, plain):
         check(e.stop() == 0, "%s exited badly" % e.name)
     check(hub.stop() == 0, "the hub exited badly")
+
+    # CURVE the same over IPv6 (issue 19): a hub on ::1, the allowed kitchen's
+    # dumplings reach the allowed eater, a plain-TCP eater gets nothing.
+    if ipv6_loopback():
+        pin6, pout6 = ndtest.free_port(), ndtest.free_port()
+        hub6 = procs.start("nd-shifty-v6", [shifty, "-a", "::1", "--in-port", pin6,
+                                            "--out-port", pout6, "-f", "0.3", "--curve-secret",
+                                            hub_sec, "--curve-allow", allow])
+        hub6.wait_log(r"eaters \(XPUB\) on tcp://\[::1\]:%d" % pout6, 10)
+        check("WARNING" not in hub6.stderr(), "a hub on ::1 warned:\n" + hub6.stderr())
+        ep6_out, ep6_in = "tcp://[::1]:%d" % pout6, "tcp://[::1]:%d" % pin6
+        good6 = procs.start("eater-good6", [printer, "-H", ep6_out, "--json", "-n", "good6", "-c",
+                                            CHEF] + curve(e_sec))
+        plain6 = procs.start("eater-plain6", [printer, "-H", ep6_out, "--json", "-n", "plain6",
+                                              "-c", CHEF])
+        hub6.wait_log(r"eater good6 connected from ::1:", 10)
+        hub6.wait_log(r"eater handshake|refused an unauthorized eater|failed the handshake", 10)
+        ok6 = ndtest.run([snifty, "-r", pcap, "-H", ep6_in, "-n", "good_kitchen", "-c", CHEF,
+                          "-q"] + curve(k_sec), timeout=60)
+        check(ok6.returncode == 0, "allowed kitchen over IPv6 failed: " + ok6.stderr)
+        ndtest.wait_for(lambda: len(good6.json_lines()) >= len(want), 20,
+                        "the allowed eater over IPv6")
+        got = [ndtest.masked(d) for d in good6.json_lines()]
+        check(got == want, "allowed eater over IPv6 got %d dumplings, %d expected, or different "
+              "ones" % (len(got), len(want)))
+        check(plain6.json_lines() == [], "a plain-TCP eater over IPv6 received something")
+        for proc in (good6, plain6, hub6):
+            check(proc.stop() == 0, "%s exited badly" % proc.name)
+        print("ok - CURVE over IPv6: allowed kitchen to allowed eater, plain eater refused")
 
     # Without CURVE on a non-loopback address: a clear warning.
     pin2, pout2 = ndtest.free_port(), ndtest.free_port()

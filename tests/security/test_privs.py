@@ -89,6 +89,8 @@ def test(procs, argv):
         r = ndtest.run(run, timeout=30)
         check(r.returncode == 2 and "Permission denied" in r.stderr,
               "a root-only plugin was loaded (before the drop?): %d %s" % (r.returncode, r.stderr))
+        check("as user nobody" in r.stderr and "--user" in r.stderr,
+              "the refusal says why (the kitchen runs as nobody) and what to do: %s" % r.stderr)
         os.chmod(plugin, 0o644)
         r = ndtest.run(run, timeout=30)
         check(r.returncode == 0, "a readable plugin failed: %s" % r.stderr)

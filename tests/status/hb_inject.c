@@ -91,6 +91,44 @@ static void s_evil_gateway(void *sock, const char *name, const char *id)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* One heartbeat of kitchen "liar" (boot "b1") saying `seq`, and a topics
+ * table of GoodChef: `topic` (and two junk entries when `junk`). */
+static void s_liar_hb(void *sock, msgpack_sbuffer *sb, msgpack_packer *pk, uint64_t seq,
+                      uint64_t topic, int junk)
+{
+    msgpack_sbuffer_clear(sb);
+    msgpack_pack_map(pk, 4);
+    KEY(pk, "kitchen_name");
+    KEY(pk, "liar");
+    KEY(pk, "boot_id");
+    KEY(pk, "b1");
+    KEY(pk, "sequence");
+    msgpack_pack_uint64(pk, seq);
+    KEY(pk, "topics");
+    msgpack_pack_map(pk, junk ? 3 : 1);
+    KEY(pk, "GoodChef");
+    msgpack_pack_uint64(pk, topic);
+    if (junk) {
+        KEY(pk, "bad chef");
+        msgpack_pack_uint64(pk, 1);
+        KEY(pk, "Ok");
+        KEY(pk, "x");
+    }
+    s_send(sock, "$kitchen/liar", sb->data, sb->size, 2, 0);
+}
+
+/* Impossible sequence numbers (issue 18): accepted heartbeats whose numbers
+ * are not believed, each counted once in suspicious_heartbeats, and never a
+ * loss: 100, then 50 (backwards), then 100 + 2e9 (absurdly far ahead), then
+ * 100 with a topic above it and junk topics. */
+static void s_liar(void *sock, msgpack_sbuffer *sb, msgpack_packer *pk)
+{
+    s_liar_hb(sock, sb, pk, 100, 100, 0);
+    s_liar_hb(sock, sb, pk, 50, 10, 0);
+    s_liar_hb(sock, sb, pk, 100 + 2000000000ULL, 100, 0);
+    s_liar_hb(sock, sb, pk, 100, 101, 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2 && argc != 4) {
@@ -196,6 +234,7 @@ int main(int argc, char **argv)
     msgpack_pack_bin_body(&pk, "k", 1);
     msgpack_pack_nil(&pk);
     s_send(sock, "$kitchen/evil", sb.data, sb.size, 2, 0);
+    s_liar(sock, &sb, &pk);
     msgpack_sbuffer_destroy(&sb);
     if (argc == 4)
         s_evil_gateway(sock, argv[2], argv[3]);

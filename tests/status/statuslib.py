@@ -61,6 +61,25 @@ def wait_status(watcher, cond, timeout, what):
     return ndtest.wait_for(look, timeout, what, interval=0.1)
 
 
+DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                    "protocol.md")
+
+
+def doc_table(name):
+    """The rows of docs/protocol.md's table `name` (between its schema
+    markers), as (key, in) pairs in their order; in is "" for a table
+    without an "in" column."""
+    text = open(DOCS, encoding="utf-8").read()
+    m = re.search(r"<!-- schema: %s begin -->\n(.*?)<!-- schema: %s end -->" % (name, name),
+                  text, re.S)
+    rows = []
+    for line in m.group(1).splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[0].startswith("`"):
+            rows.append((cells[0].strip("`"), cells[2] if len(cells) == 4 else ""))
+    return rows
+
+
 def kitchen(p, name):
     ks = [k for k in p["dumpling_kitchens"] if k["info_from_kitchen"]["kitchen_name"] == name]
     return ks[0] if ks else None

@@ -33,8 +33,16 @@ def test(procs, argv):
     p = sl.wait_status(watch, lambda s: sl.kitchen(s, "evil"), 5, "the accepted heartbeat")
     check(p["invalid_dumplings_in"] == bad, "invalid %d, %d sent" % (p["invalid_dumplings_in"],
                                                                        bad))
-    check(p["dumpling_kitchen_count"] == 1,
-          "only the accepted one listed: %s" % p["dumpling_kitchens"])
+    check(p["dumpling_kitchen_count"] == 2,
+          "only the accepted ones listed: %s" % p["dumpling_kitchens"])
+    # The liar's impossible numbers: backwards, absurdly far ahead, a topic
+    # above its sequence, junk topics: suspicious, never a loss.
+    p = sl.wait_status(watch, lambda s: s["suspicious_heartbeats"] >= 3, 5, "the liar")
+    liar = sl.kitchen(p, "liar")
+    check(p["suspicious_heartbeats"] == 3, "suspicious %d" % p["suspicious_heartbeats"])
+    check(liar["info_from_hub"]["dumplings_lost"] == 0 and p["total_dumplings_lost"] == 0 and
+          liar["info_from_hub"]["last_sequence"] == 100, "the liar: %s" % liar)
+    check(liar["info_from_kitchen"]["topics"] == {}, "topics %s" % liar["info_from_kitchen"])
     # The hostile gateway: its one valid entry names the watcher, junk dropped.
     p = sl.wait_status(watch, lambda s: s["dumpling_gateway_count"] == 1, 5, "the evil gateway")
     fh = [e["info_from_hub"] for e in p["dumpling_eaters"]

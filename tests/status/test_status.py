@@ -16,6 +16,27 @@ import statuslib as sl  # noqa: E402
 from statuslib import check, ndtest  # noqa: E402
 
 
+def check_keys(p):
+    """The payload's keys, and those of every entry and its info_from_hub, are
+    the ones docs/protocol.md lists, in its order ("in" says which lists'
+    entries have a key; gateway_host and gateway_port: WebSocket eaters only)."""
+    top = [k for k, _ in sl.doc_table("status")]
+    got = [k for k in p if k != "_seq"]
+    check(got == top, "payload keys %s, docs say %s" % (got, top))
+    entry, hub = sl.doc_table("status-entry"), sl.doc_table("status-hub")
+    for lst, kind in (("dumpling_kitchens", "kitchens"), ("dumpling_eaters", "eaters"),
+                      ("dumpling_gateways", "gateways")):
+        want = [k for k, where in entry if kind in where]
+        for e in p[lst]:
+            check(list(e) == want, "%s entry keys %s, docs say %s" % (lst, list(e), want))
+            fh = e["info_from_hub"]
+            ws = kind == "eaters" and fh.get("gateway")
+            want_hub = [k for k, where in hub if kind in where and
+                        (ws or k not in ("gateway_host", "gateway_port"))]
+            check(list(fh) == want_hub, "%s info_from_hub keys %s, docs say %s" %
+                  (lst, list(fh), want_hub))
+
+
 def test(procs, argv):
     bins = sl.Bins(argv)
     if os.geteuid() != 0:
@@ -75,6 +96,8 @@ def test(procs, argv):
                                                                    ws_behind(s))), 15,
                        "kit_a to report the %d queries" % dns.sent)
     now = time.time()
+
+    check_keys(p)
 
     # Oracle for addresses: which pid holds which local port towards the hub.
     kports = sl.client_ports(pin)

@@ -20,7 +20,8 @@ from statuslib import check, ndtest  # noqa: E402
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)  uptime: (\d\d):(\d\d):(\d\d)  "
                   r"dumplings in: (\d+)  out: (\d+)  kitchens: (\d+)  eaters: (\d+)"
-                  r"(?:  lost: (\d+))?(?:  capture drops: (\d+))?(?:  gateway lag drops: (\d+))?$")
+                  r"(?:  lost: (\d+))?(?:  capture drops: (\d+)(?: \([^)]*\))?)?"
+                  r"(?:  gateway lag drops: (\d+))?$")
 
 
 def offline(bins):
