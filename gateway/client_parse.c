@@ -12,6 +12,17 @@
 /* The reasons go into a close frame, so they are static and short (< 123 bytes). */
 static const char s_bad_name[] = "filters take names of 1-64 characters [A-Za-z0-9_.-]";
 static const char s_bad_list[] = "filters take at most 16 names of 1-64 characters [A-Za-z0-9_.-]";
+static const char s_bad_unit[] = "time_unit must be \"ms\" or \"s\"";
+
+/* "ms" or "s" into 'm' or 's'; 0 for anything else. */
+static char s_unit(const char *v, size_t len)
+{
+    if (len == 2 && memcmp(v, "ms", 2) == 0)
+        return 'm';
+    if (len == 1 && v[0] == 's')
+        return 's';
+    return 0;
+}
 
 void gw_filter_init(gw_filter_t *self)
 {
@@ -65,6 +76,12 @@ int gw_parse_query_arg(gw_filter_t *self, const char *arg, const char **reason)
         rc = s_add_name(self->chefs, &self->nchefs, arg + 5, strlen(arg + 5));
     else if (strncmp(arg, "kitchen=", 8) == 0)
         rc = s_add_name(self->kitchens, &self->nkitchens, arg + 8, strlen(arg + 8));
+    else if (strncmp(arg, "time_unit=", 10) == 0) {
+        if (!(self->time_unit = s_unit(arg + 10, strlen(arg + 10)))) {
+            *reason = s_bad_unit;
+            return GW_CLOSE_BAD_FIRST;
+        }
+    }
     if (rc == 0)
         return 0;
     *reason = s_bad_name;
@@ -116,6 +133,11 @@ int gw_parse_first_message(gw_filter_t *self, const char *msg, size_t len, const
         why = s_add_list(self->chefs, &self->nchefs, json_object_get(root, "chef_filter"));
     if (!why)
         why = s_add_list(self->kitchens, &self->nkitchens, json_object_get(root, "kitchen_filter"));
+    json_t *unit = json_object_get(root, "time_unit");
+    if (!why && unit &&
+        !(json_is_string(unit) &&
+          (self->time_unit = s_unit(json_string_value(unit), json_string_length(unit)))))
+        why = s_bad_unit;
     json_decref(root);
     if (!why)
         return 0;

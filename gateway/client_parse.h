@@ -21,6 +21,7 @@ typedef struct {
     size_t nchefs;
     char *kitchens[GW_MAX_FILTER];
     size_t nkitchens;
+    char time_unit; /* creation_time: 0 as the gateway's --time-unit, 'm' ms, 's' seconds */
 } gw_filter_t;
 
 /* An empty filter (everything) for an eater called "anonymous". */
@@ -32,12 +33,14 @@ bool gw_filter_wants(const gw_filter_t *self, const char *chef, const char *kitc
 
 /* One argument of the upgrade request's query string as lws hands it over
  * (split at '&' and ';', %-escapes and '+' decoded, a C string): "chef=NAME"
- * or "kitchen=NAME" adds NAME; other arguments (token=, ...) are not ours.
+ * or "kitchen=NAME" adds NAME, "time_unit=ms|s" sets the client's unit of
+ * creation_time; other arguments (token=, ...) are not ours.
  * Returns 0, or the close code to use, with *reason set to a static string. */
 int gw_parse_query_arg(gw_filter_t *self, const char *arg, const char **reason);
 
 /* The first message, {"eater_name": "x", "chef_filter": [...],
- * "kitchen_filter": [...]}, every key optional, a filter also as one string.
+ * "kitchen_filter": [...], "time_unit": "ms"|"s"}, every key optional, a
+ * filter also as one string.
  * Returns 0, or the close code to use, with *reason set to a static string. */
 int gw_parse_first_message(gw_filter_t *self, const char *msg, size_t len, const char **reason);
 

@@ -4,6 +4,7 @@
 #ifndef GW_GATEWAY_H
 #define GW_GATEWAY_H
 
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -15,6 +16,10 @@
 
 #define GW_MAX_CLIENT_MSG 4096 /* a client's message, assembled */
 #define GW_CLOSE_LAGGING 4008
+/* The page's libraries: /vendor/chart.js/chart.min.js is
+ * --vendor-root/chart.js/chart.min.js, by default Debian's libjs-chart.js. */
+#define GW_VENDOR_PREFIX "/vendor/"
+#define GW_VENDOR_ROOT "/usr/share/javascript"
 #define GW_DRAIN_BATCH 4096 /* messages read from the hub per round at most */
 
 /* ---- ring.c: one producer, a reader position per client ---------------- */
@@ -25,6 +30,9 @@ typedef struct {
     char kitchen[65];
     size_t len;         /* JSON text length */
     unsigned char *buf; /* LWS_PRE bytes of headroom, then the JSON text */
+    double ct_ms;       /* creation_time, epoch ms: for clients of the other unit */
+    size_t ct_at;       /* its value is text bytes [ct_at, ct_at + ct_len) */
+    size_t ct_len;
 } gw_msg_t;
 
 typedef struct gw_ring gw_ring_t;
@@ -72,6 +80,7 @@ typedef struct {
     const char *address; /* NULL: all interfaces */
     int port;
     const char *web_root;
+    const char *vendor_root; /* served under GW_VENDOR_PREFIX */
     long max_clients;
     long backlog;
     bool seconds;   /* --time-unit s */
@@ -114,6 +123,8 @@ typedef struct {
     /* latest SystemStatusChef figures; has_status once one was seen */
     bool has_status;
     double hub_in, hub_out, hub_uptime, hub_kitchens, hub_eaters, hub_subscriptions;
+    double hub_ps_drop, hub_ps_ifdrop; /* capture drops of every kitchen listed */
+    json_t *hub_kitchen_list;          /* its dumpling_kitchens (owned), or NULL */
 
     /* heartbeat to the hub's in port (heartbeat.c) */
     const char *hub_in_endpoint; /* --hub-in; NULL: the --hub host, port 11347 */

@@ -22,6 +22,7 @@
 
 #include "gateway.h"
 
+#include "netdumplings/address.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/log.h"
 
@@ -59,19 +60,11 @@ static bool s_client_addr(const gw_client_t *c, char *host, size_t hsize, unsign
     lws_sockfd_type fd = lws_get_socket_fd(c->wsi);
     if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
         return false;
-    if (ss.ss_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-        *port = ntohs(a->sin_port);
-        return inet_ntop(AF_INET, &a->sin_addr, host, (socklen_t)hsize) != NULL;
-    }
-    if (ss.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-        *port = ntohs(a->sin6_port);
-        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
-            return inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], host, (socklen_t)hsize) != NULL;
-        return inet_ntop(AF_INET6, &a->sin6_addr, host, (socklen_t)hsize) != NULL;
-    }
-    return false;
+    int p = 0;
+    if (!nd_sockaddr_host((const struct sockaddr *)&ss, host, hsize, &p))
+        return false;
+    *port = (unsigned)p;
+    return true;
 }
 
 /* "eaters": every registered client (hub.c), at most GW_HB_MAX_EATERS. */
@@ -125,6 +118,7 @@ int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
     zmq_setsockopt(gw->hb_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(gw->hb_sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
     zmq_setsockopt(gw->hb_sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    nd_zmq_ipv6(gw->hb_sock);
     if (nd_curve_client_apply(gw->hb_sock, err, errlen) != 0)
         return -1;
     if (zmq_connect(gw->hb_sock, gw->hb_endpoint) != 0) {

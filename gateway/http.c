@@ -1,7 +1,8 @@
 /* http.c: the HTTP side of nd-gateway's port: the web page's static files from
- * --web-root (regular files under it only: unknown paths, directories, dot
- * files and anything that leaves the root are 404), GET /metrics in Prometheus
- * text format and GET /healthz (200 while the hub is connected, 503 otherwise). */
+ * --web-root, the libraries it uses from --vendor-root under /vendor/ (regular
+ * files under each root only: unknown paths, directories, dot files and
+ * anything that leaves the root are 404), GET /metrics in Prometheus text
+ * format and GET /healthz (200 while the hub is connected, 503 otherwise). */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "gateway.h"
 #include "guard.h"
 #include "netdumplings/log.h"
+#include "netdumplings/status.h"
 
 /* Headers every file gets: the page is live data, and a sniffed hostname must
  * never become script, so no inline script is allowed even by mistake. */
@@ -101,10 +103,39 @@ static void __attribute__((format(printf, 2, 3))) s_add(s_text_t *t, const char 
     }
 }
 
+/* After a key: where the figure comes from. */
+#define S_FROM_STATUS " from the latest " ND_STATUS_CHEF " dumpling"
+
 static void s_metric(s_text_t *t, const char *name, const char *type, const char *help,
                      double value)
 {
     s_add(t, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, value);
+}
+
+/* One counter per kitchen of the latest SystemStatusChef: `key` of its
+ * info_from_kitchen, labelled with its name. */
+static void s_kitchen_metric(gw_t *gw, s_text_t *t, const char *name, const char *help,
+                             const char *key)
+{
+    s_add(t, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    size_t i;
+    json_t *k;
+    json_array_foreach(gw->hub_kitchen_list, i, k)
+    {
+        json_t *info = json_object_get(k, ND_ST_INFO_FROM_KITCHEN);
+        const char *kname = json_string_value(json_object_get(info, "kitchen_name"));
+        json_t *v = json_object_get(info, key);
+        if (!kname || !json_is_number(v))
+            continue;
+        /* The hub checks names ([A-Za-z0-9_.-]); a label value must not
+         * break the line whatever comes. */
+        char label[ND_NAME_MAX + 1];
+        size_t n = 0;
+        for (const char *c = kname; *c && n < ND_NAME_MAX; c++)
+            label[n++] = (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) ? '_' : *c;
+        label[n] = '\0';
+        s_add(t, "%s{kitchen=\"%s\"} %.17g\n", name, label, json_number_value(v));
+    }
 }
 
 static void s_metrics(gw_t *gw, s_text_t *t)
@@ -139,18 +170,37 @@ static void s_metrics(gw_t *gw, s_text_t *t)
              nd_monotonic() - gw->started);
     if (gw->has_status) {
         s_metric(t, "nd_hub_dumplings_in_total", "counter",
-                 "total_dumplings_in from the latest SystemStatusChef dumpling.", gw->hub_in);
+                 ND_ST_TOTAL_DUMPLINGS_IN S_FROM_STATUS ".", gw->hub_in);
         s_metric(t, "nd_hub_dumplings_out_total", "counter",
-                 "total_dumplings_out from the latest SystemStatusChef dumpling.", gw->hub_out);
-        s_metric(t, "nd_hub_uptime_seconds", "gauge",
-                 "server_uptime from the latest SystemStatusChef dumpling.", gw->hub_uptime);
-        s_metric(t, "nd_hub_kitchens", "gauge",
-                 "dumpling_kitchen_count from the latest SystemStatusChef dumpling.",
+                 ND_ST_TOTAL_DUMPLINGS_OUT S_FROM_STATUS ".", gw->hub_out);
+        s_metric(t, "nd_hub_uptime_seconds", "gauge", ND_ST_SERVER_UPTIME S_FROM_STATUS ".",
+                 gw->hub_uptime);
+        s_metric(t, "nd_hub_kitchens", "gauge", ND_ST_DUMPLING_KITCHEN_COUNT S_FROM_STATUS ".",
                  gw->hub_kitchens);
-        s_metric(t, "nd_hub_eaters", "gauge",
-                 "dumpling_eater_count from the latest SystemStatusChef dumpling.", gw->hub_eaters);
-        s_metric(t, "nd_hub_subscriptions", "gauge",
-                 "subscriptions from the latest SystemStatusChef dumpling.", gw->hub_subscriptions);
+        s_metric(t, "nd_hub_eaters", "gauge", ND_ST_DUMPLING_EATER_COUNT S_FROM_STATUS ".",
+                 gw->hub_eaters);
+        s_metric(t, "nd_hub_subscriptions", "gauge", ND_ST_SUBSCRIPTIONS S_FROM_STATUS ".",
+                 gw->hub_subscriptions);
+        s_metric(t, "nd_hub_capture_kernel_dropped_total", "counter",
+                 ND_ST_TOTAL_PS_DROP S_FROM_STATUS
+                 ": packets the kernel "
+                 "dropped (capture ring full), every kitchen listed.",
+                 gw->hub_ps_drop);
+        s_metric(t, "nd_hub_capture_interface_dropped_total", "counter",
+                 ND_ST_TOTAL_PS_IFDROP S_FROM_STATUS ": packets the "
+                                                     "interfaces dropped, every kitchen listed.",
+                 gw->hub_ps_ifdrop);
+        if (gw->hub_kitchen_list) {
+            s_kitchen_metric(gw, t, "nd_kitchen_capture_kernel_dropped_total",
+                             "A kitchen's ps_drop (its latest heartbeat, through the hub).",
+                             "ps_drop");
+            s_kitchen_metric(gw, t, "nd_kitchen_capture_interface_dropped_total",
+                             "A kitchen's ps_ifdrop (its latest heartbeat, through the hub).",
+                             "ps_ifdrop");
+            s_kitchen_metric(gw, t, "nd_kitchen_packets_total",
+                             "Packets a kitchen captured (its latest heartbeat, through the hub).",
+                             "packets");
+        }
     }
 }
 
@@ -168,6 +218,31 @@ static int s_respond(struct lws *wsi, gw_client_t *c, unsigned int status, const
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* Serves root + uri: a regular file whose real path lies under root's real
+ * path, or 404. uri has passed no check yet. */
+static int s_serve_file(struct lws *wsi, const char *root_dir, const char *uri)
+{
+    if (!root_dir || !s_path_ok(uri))
+        return s_status(wsi, HTTP_STATUS_NOT_FOUND);
+    char path[PATH_MAX], real[PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s%s", root_dir, uri) >= (int)sizeof path ||
+        !realpath(path, real) || stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+        return s_status(wsi, HTTP_STATUS_NOT_FOUND);
+    /* A symlink may not lead out of the root. */
+    char root[PATH_MAX];
+    size_t rl;
+    if (!realpath(root_dir, root) || (rl = strlen(root), strncmp(real, root, rl) != 0) ||
+        real[rl] != '/')
+        return s_status(wsi, HTTP_STATUS_NOT_FOUND);
+
+    int n = lws_serve_http_file(wsi, real, s_mime(real), s_file_headers,
+                                (int)sizeof s_file_headers - 1);
+    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+        return -1;
     return 0;
 }
 
@@ -194,25 +269,11 @@ int gw_http_request(gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri)
 
     if (strcmp(uri, "/") == 0)
         uri = "/index.html";
-    if (!s_path_ok(uri))
-        return s_status(wsi, HTTP_STATUS_NOT_FOUND);
-    char path[PATH_MAX], real[PATH_MAX];
-    struct stat st;
-    if (snprintf(path, sizeof path, "%s%s", gw->web_root, uri) >= (int)sizeof path ||
-        !realpath(path, real) || stat(real, &st) != 0 || !S_ISREG(st.st_mode))
-        return s_status(wsi, HTTP_STATUS_NOT_FOUND);
-    /* A symlink may not lead out of the root. */
-    char root[PATH_MAX];
-    size_t rl;
-    if (!realpath(gw->web_root, root) || (rl = strlen(root), strncmp(real, root, rl) != 0) ||
-        real[rl] != '/')
-        return s_status(wsi, HTTP_STATUS_NOT_FOUND);
-
-    int n = lws_serve_http_file(wsi, real, s_mime(real), s_file_headers,
-                                (int)sizeof s_file_headers - 1);
-    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
-        return -1;
-    return 0;
+    /* The page's libraries (Chart.js) come from where Debian installs them. */
+    size_t vl = strlen(GW_VENDOR_PREFIX);
+    if (strncmp(uri, GW_VENDOR_PREFIX, vl) == 0)
+        return s_serve_file(wsi, gw->vendor_root, uri + vl - 1);
+    return s_serve_file(wsi, gw->web_root, uri);
 }
 
 int gw_http_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)

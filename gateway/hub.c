@@ -11,11 +11,13 @@
 
 #include "gateway.h"
 
+#include "netdumplings/address.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/log.h"
+#include "netdumplings/status.h"
 
 #define S_MONITOR_ENDPOINT "inproc://nd-gateway-monitor"
-#define S_STATUS_TOPIC "SystemStatusChef/"
+#define S_STATUS_TOPIC ND_STATUS_CHEF "/"
 
 int gw_hub_open(gw_t *gw, char *err, size_t errlen)
 {
@@ -36,6 +38,7 @@ int gw_hub_open(gw_t *gw, char *err, size_t errlen)
     zmq_setsockopt(gw->sub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(gw->sub, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(gw->sub, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    nd_zmq_ipv6(gw->sub);
     if (zmq_socket_monitor(gw->sub, S_MONITOR_ENDPOINT,
                            ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
         snprintf(err, errlen, "zmq_socket_monitor: %s", zmq_strerror(errno));
@@ -73,6 +76,8 @@ void gw_hub_close(gw_t *gw)
         zmq_close(gw->monitor);
         gw->monitor = NULL;
     }
+    json_decref(gw->hub_kitchen_list);
+    gw->hub_kitchen_list = NULL;
     if (gw->zmq_ctx) {
         zmq_ctx_term(gw->zmq_ctx);
         gw->zmq_ctx = NULL;
@@ -127,12 +132,14 @@ static void s_note_status(gw_t *gw, json_t *payload)
         const char *key;
         size_t off;
     } keys[] = {
-        {"total_dumplings_in", offsetof(gw_t, hub_in)},
-        {"total_dumplings_out", offsetof(gw_t, hub_out)},
-        {"server_uptime", offsetof(gw_t, hub_uptime)},
-        {"dumpling_kitchen_count", offsetof(gw_t, hub_kitchens)},
-        {"dumpling_eater_count", offsetof(gw_t, hub_eaters)},
-        {"subscriptions", offsetof(gw_t, hub_subscriptions)},
+        {ND_ST_TOTAL_DUMPLINGS_IN, offsetof(gw_t, hub_in)},
+        {ND_ST_TOTAL_DUMPLINGS_OUT, offsetof(gw_t, hub_out)},
+        {ND_ST_SERVER_UPTIME, offsetof(gw_t, hub_uptime)},
+        {ND_ST_DUMPLING_KITCHEN_COUNT, offsetof(gw_t, hub_kitchens)},
+        {ND_ST_DUMPLING_EATER_COUNT, offsetof(gw_t, hub_eaters)},
+        {ND_ST_SUBSCRIPTIONS, offsetof(gw_t, hub_subscriptions)},
+        {ND_ST_TOTAL_PS_DROP, offsetof(gw_t, hub_ps_drop)},
+        {ND_ST_TOTAL_PS_IFDROP, offsetof(gw_t, hub_ps_ifdrop)},
     };
     if (!json_is_object(payload))
         return;
@@ -141,6 +148,9 @@ static void s_note_status(gw_t *gw, json_t *payload)
         if (json_is_number(v))
             *(double *)((char *)gw + keys[i].off) = json_number_value(v);
     }
+    json_t *kitchens = json_object_get(payload, ND_ST_DUMPLING_KITCHENS);
+    json_decref(gw->hub_kitchen_list);
+    gw->hub_kitchen_list = json_is_array(kitchens) ? json_incref(kitchens) : NULL;
     gw->has_status = true;
 }
 
@@ -167,11 +177,12 @@ static void s_handle(gw_t *gw, const char *topic, size_t topic_len, const void *
     /* Straight from msgpack to JSON text (json_text.c): no jansson tree, and
      * no allocation once the buffer is warm. */
     gw->text.len = 0;
-    if (nd_dumpling_json_text(&gw->dumpling, gw->seconds, &gw->text) != 0) {
+    size_t ct_at, ct_len;
+    if (nd_dumpling_json_text_ct(&gw->dumpling, gw->seconds, &gw->text, &ct_at, &ct_len) != 0) {
         gw->invalid++;
         return;
     }
-    if (strcmp(gw->dumpling.chef, "SystemStatusChef") == 0) {
+    if (strcmp(gw->dumpling.chef, ND_STATUS_CHEF) == 0) {
         json_t *payload = nd_msgpack_to_json(&gw->dumpling.payload);
         s_note_status(gw, payload);
         json_decref(payload);
@@ -188,6 +199,9 @@ static void s_handle(gw_t *gw, const char *topic, size_t topic_len, const void *
         return;
     memcpy(msg.buf + LWS_PRE, gw->text.data, n);
     msg.len = n;
+    msg.ct_ms = gw->dumpling.creation_time;
+    msg.ct_at = ct_at;
+    msg.ct_len = ct_len;
     gw_ring_push(gw->ring, &msg);
     gw->received++;
 }

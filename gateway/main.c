@@ -16,6 +16,7 @@
 #include "gateway.h"
 #include "guard.h"
 #include "nd_version.h"
+#include "netdumplings/address.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
 
@@ -29,18 +30,24 @@ static void s_usage(FILE *out)
             "Serve the hub's dumplings as JSON over WebSocket, and the live web page,\n"
             "on one HTTP port.\n"
             "\n"
-            "  -H, --hub ENDPOINT      the hub's XPUB (default tcp://localhost:%d)\n"
+            "  -H, --hub ENDPOINT      the hub's XPUB (default tcp://localhost:%d; IPv6 in\n"
+            "                          brackets: tcp://[2001:db8::1]:11349)\n"
             "      --hub-in ENDPOINT   the hub's in port, for the gateway's heartbeat (its\n"
             "                          client and lag counts in the hub's status; default:\n"
             "                          the --hub host, port 11347)\n"
             "  -p, --port PORT         HTTP and WebSocket port (default %d; 0 = any free)\n"
-            "  -a, --address ADDR      listen on this address only (default: all)\n"
+            "  -a, --address ADDR      listen on this address only: IPv4, IPv6 ([brackets]\n"
+            "                          optional), a host or interface name (default *: all,\n"
+            "                          IPv4 and IPv6)\n"
             "  -w, --web-root DIR      the web page's files (default: %s if it exists,\n"
             "                          else the source tree's eaters/web)\n"
+            "      --vendor-root DIR   the page's libraries (Chart.js), served under\n"
+            "                          /vendor/ (default %s)\n"
             "  -m, --max-clients N     WebSocket clients at once (default 1000)\n"
             "  -b, --backlog N         dumplings a client may fall behind before it is\n"
             "                          closed with 4008 \"lagging\" (default 16384)\n"
-            "  -t, --time-unit UNIT    creation_time in ms (default) or s (netdumplings 0.5)\n"
+            "  -t, --time-unit UNIT    creation_time in ms (default) or s (netdumplings 0.5);\n"
+            "                          a client may ask for its own: ?time_unit=s or ms\n"
             "      --ping SECS         ping a client silent for SECS, drop it after twice\n"
             "                          that without an answer (default 20)\n" GW_GUARD_HELP
             "  -v, --verbose           more log lines (repeat for lws warnings)\n"
@@ -52,7 +59,7 @@ static void s_usage(FILE *out)
             "{\"eater_name\": \"..\", \"chef_filter\": [..], \"kitchen_filter\": [..]}.\n"
             "HTTP: / (the page), /metrics (Prometheus), /healthz (200 hub up, 503 down).\n"
             "Exit status: 0 ok, 1 runtime error (e.g. port in use), 2 usage error.\n",
-            ND_PORT_HUB_OUT, ND_PORT_GATEWAY, ND_WEB_ROOT);
+            ND_PORT_HUB_OUT, ND_PORT_GATEWAY, ND_WEB_ROOT, GW_VENDOR_ROOT);
 }
 
 static void s_lws_log(int level, const char *line)
@@ -86,7 +93,7 @@ static int s_check_port(const char *address, int port, char *err, size_t errlen)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
             snprintf(err, errlen, "cannot listen on %s port %d: %s", address ? address : "*", port,
-                     strerror(errno));
+                     errno == EADDRNOTAVAIL ? "not an address of this host" : strerror(errno));
             result = -1;
         }
         close(fd);
@@ -95,12 +102,44 @@ static int s_check_port(const char *address, int port, char *err, size_t errlen)
     return result;
 }
 
-static bool s_has_index(const char *dir)
+/* --address as libwebsockets takes it: NULL for every address (IPv4 and
+ * IPv6), else one numeric address without brackets. lws listens on one
+ * address per vhost, so a name standing for several takes the first. */
+static int s_listen_address(gw_t *gw, char *host, size_t size, char *err, size_t errlen)
+{
+    nd_bind_list_t l;
+    if (!gw->address)
+        return 0;
+    if (nd_address_resolve(gw->address, &l, err, errlen) != 0)
+        return -1;
+    const char *h = l.host[0];
+    if (strcmp(h, "*") == 0) {
+        gw->address = NULL;
+        return 0;
+    }
+    size_t n = strlen(h);
+    if (h[0] == '[')
+        snprintf(host, size, "%.*s", (int)(n - 2), h + 1);
+    else
+        snprintf(host, size, "%s", h);
+    if (l.n > 1)
+        nd_warn("'%s' stands for %zu addresses; the gateway listens on %s only (-a '*' for all)",
+                gw->address, l.n, host);
+    gw->address = host;
+    return 0;
+}
+
+static bool s_has_file(const char *dir, const char *name)
 {
     char path[4096];
     struct stat st;
-    snprintf(path, sizeof path, "%s/index.html", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool s_has_index(const char *dir)
+{
+    return s_has_file(dir, "index.html");
 }
 
 void gw_tick(lws_sorted_usec_list_t *sul)
@@ -119,13 +158,21 @@ void gw_tick(lws_sorted_usec_list_t *sul)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"hub", required_argument, NULL, 'H'},      {"hub-in", required_argument, NULL, 'I'},
-        {"port", required_argument, NULL, 'p'},     {"address", required_argument, NULL, 'a'},
-        {"web-root", required_argument, NULL, 'w'}, {"max-clients", required_argument, NULL, 'm'},
-        {"backlog", required_argument, NULL, 'b'},  {"time-unit", required_argument, NULL, 't'},
-        {"ping", required_argument, NULL, 'P'},     {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+        {"hub", required_argument, NULL, 'H'},
+        {"hub-in", required_argument, NULL, 'I'},
+        {"port", required_argument, NULL, 'p'},
+        {"address", required_argument, NULL, 'a'},
+        {"web-root", required_argument, NULL, 'w'},
+        {"max-clients", required_argument, NULL, 'm'},
+        {"backlog", required_argument, NULL, 'b'},
+        {"time-unit", required_argument, NULL, 't'},
+        {"ping", required_argument, NULL, 'P'},
+        {"vendor-root", required_argument, NULL, 'R'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     static const struct option guard_opts[] = {GW_GUARD_OPTIONS};
     struct option all_opts[sizeof opts / sizeof opts[0] + sizeof guard_opts / sizeof guard_opts[0]];
@@ -153,11 +200,20 @@ int main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "H:p:a:w:m:b:t:vqhV", all_opts, NULL)) != -1) {
         switch (ch) {
         case 'H':
-            gw.hub_endpoint = optarg;
+        case 'I': {
+            char err[512];
+            if (nd_endpoint_check(optarg, ch == 'H' ? "hub endpoint" : "--hub-in endpoint",
+                                  ch == 'H' ? ND_PORT_HUB_OUT : ND_PORT_HUB_IN, err,
+                                  sizeof err) != 0) {
+                fprintf(stderr, S_PROG ": %s\n", err);
+                return ND_EXIT_USAGE;
+            }
+            if (ch == 'H')
+                gw.hub_endpoint = optarg;
+            else
+                gw.hub_in_endpoint = optarg;
             break;
-        case 'I':
-            gw.hub_in_endpoint = optarg;
-            break;
+        }
         case 'p':
             if (nd_parse_long(optarg, 0, 65535, &v) != 0) {
                 fprintf(stderr, S_PROG ": --port: '%s' is not a port number (0-65535)\n", optarg);
@@ -165,11 +221,20 @@ int main(int argc, char **argv)
             }
             gw.port = (int)v;
             break;
-        case 'a':
+        case 'a': {
+            char err[512];
+            if (nd_address_check(optarg, err, sizeof err) != 0) {
+                fprintf(stderr, S_PROG ": %s\n", err);
+                return nd_cli_try_help(S_PROG);
+            }
             gw.address = optarg;
             break;
+        }
         case 'w':
             gw.web_root = optarg;
+            break;
+        case 'R':
+            gw.vendor_root = optarg;
             break;
         case 'm':
             if (nd_parse_long(optarg, 1, 100000, &gw.max_clients) != 0) {
@@ -231,8 +296,19 @@ int main(int argc, char **argv)
         gw.web_root = s_has_index(ND_WEB_ROOT) ? ND_WEB_ROOT : GW_SOURCE_WEB_ROOT;
     if (!s_has_index(gw.web_root))
         nd_warn("no index.html in web root '%s': the page will be 404", gw.web_root);
+    if (!gw.vendor_root)
+        gw.vendor_root = GW_VENDOR_ROOT;
+    if (!s_has_file(gw.vendor_root, "chart.js/chart.min.js"))
+        nd_warn("no chart.js/chart.min.js in vendor root '%s' (Debian package libjs-chart.js): "
+                "the page will have no charts",
+                gw.vendor_root);
 
-    char err[256];
+    char err[512];
+    char listen_host[ND_HOST_MAX];
+    if (s_listen_address(&gw, listen_host, sizeof listen_host, err, sizeof err) != 0) {
+        nd_error("%s", err);
+        return ND_EXIT_RUNTIME;
+    }
     if (gw.port != 0 && s_check_port(gw.address, gw.port, err, sizeof err) != 0) {
         nd_error("%s", err);
         return ND_EXIT_RUNTIME;
@@ -300,9 +376,11 @@ int main(int argc, char **argv)
     }
     lws_sul_schedule(gw.lws, 0, &gw.tick, gw_tick, 1);
 
-    nd_info("serving %s://%s:%d/ (web root %s), hub %s", gw_guard_tls() ? "https" : "http",
-            gw.address ? gw.address : "*", lws_get_vhost_listen_port(gw.vhost), gw.web_root,
-            gw.hub_endpoint);
+    char where[ND_HOST_MAX + 8];
+    nd_host_port(where, sizeof where, gw.address ? gw.address : "*",
+                 (unsigned)lws_get_vhost_listen_port(gw.vhost));
+    nd_info("serving %s://%s/ (web root %s), hub %s", gw_guard_tls() ? "https" : "http", where,
+            gw.web_root, gw.hub_endpoint);
     while (!gw.stop)
         if (lws_service(gw.lws, 0) < 0)
             break;

@@ -123,6 +123,53 @@ static int s_flush(struct lws *wsi, size_t *used)
     return n < (int)want ? -1 : 0;
 }
 
+/* A message's text as one client gets it: the ring's text, or, for a client
+ * that asked for the other time unit than the gateway's (?time_unit=), that
+ * text with the creation_time value rewritten: head + value + tail. */
+typedef struct {
+    const unsigned char *head, *tail;
+    const char *value;
+    size_t head_len, value_len, tail_len, len;
+} s_text_t;
+
+static void s_text(const gw_t *gw, const gw_client_t *c, const gw_msg_t *m, s_text_t *t)
+{
+    static nd_strbuf_t value; /* lws's one service thread only */
+    const unsigned char *text = m->buf + LWS_PRE;
+    bool other = c->filter.time_unit && (c->filter.time_unit == 's') != gw->seconds;
+    value.len = 0;
+    if (!other || m->ct_len == 0 || nd_json_creation_time(m->ct_ms, !gw->seconds, &value) != 0) {
+        *t = (s_text_t){text, NULL, NULL, m->len, 0, 0, m->len};
+        return;
+    }
+    *t = (s_text_t){text,      text + m->ct_at + m->ct_len,   value.data, m->ct_at,
+                    value.len, m->len - m->ct_at - m->ct_len, 0};
+    t->len = t->head_len + t->value_len + t->tail_len;
+}
+
+static void s_text_copy(const s_text_t *t, unsigned char *dst)
+{
+    memcpy(dst, t->head, t->head_len);
+    if (t->value_len)
+        memcpy(dst + t->head_len, t->value, t->value_len);
+    if (t->tail_len)
+        memcpy(dst + t->head_len + t->value_len, t->tail, t->tail_len);
+}
+
+/* One frame too big to gather, written on its own. */
+static int s_write_alone(struct lws *wsi, const gw_msg_t *m, const s_text_t *t)
+{
+    if (t->value_len == 0)
+        return lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len ? -1 : 0;
+    unsigned char *buf = malloc(LWS_PRE + t->len);
+    if (!buf)
+        return -1;
+    s_text_copy(t, buf + LWS_PRE);
+    int n = lws_write(wsi, buf + LWS_PRE, t->len, LWS_WRITE_TEXT);
+    free(buf);
+    return n < (int)t->len ? -1 : 0;
+}
+
 static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
 {
     if (c->close_code) {
@@ -143,8 +190,10 @@ static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
             c->next_seq++;
             continue;
         }
-        bool big = 10 + m->len > S_BATCH; /* too big to gather: a frame of its own */
-        if (used && (big || used + 10 + m->len > S_BATCH)) {
+        s_text_t t;
+        s_text(gw, c, m, &t);
+        bool big = 10 + t.len > S_BATCH; /* too big to gather: a frame of its own */
+        if (used && (big || used + 10 + t.len > S_BATCH)) {
             if (s_flush(wsi, &used) < 0)
                 return -1;
             if (lws_send_pipe_choked(wsi))
@@ -153,15 +202,15 @@ static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
         c->next_seq++;
         gw->sent++;
         if (big) {
-            if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
+            if (s_write_alone(wsi, m, &t) < 0)
                 return -1;
             if (lws_send_pipe_choked(wsi))
                 break;
         } else {
             unsigned char *p = s_batch + LWS_PRE + used;
-            size_t h = s_frame_header(p, m->len);
-            memcpy(p + h, m->buf + LWS_PRE, m->len);
-            used += h + m->len;
+            size_t h = s_frame_header(p, t.len);
+            s_text_copy(&t, p + h);
+            used += h + t.len;
         }
         if (++written >= S_WRITE_BUDGET)
             break;

@@ -8,11 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netdumplings/address.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/eater.h"
 #include "netdumplings/log.h"
+#include "netdumplings/status.h"
 
 typedef struct {
     bool json;
@@ -29,7 +31,8 @@ static void s_usage(FILE *out)
             "kitchen with what it says about itself and what the hub sees of it, every\n"
             "eater and every gateway.\n"
             "\n"
-            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d)\n"
+            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d;\n"
+            "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
             "  -n, --eater-name NAME   the name the hub knows this eater by\n"
             "                          (default nd-hubdetails)\n"
             "      --json              print the whole dumpling as one JSON document\n"
@@ -37,6 +40,8 @@ static void s_usage(FILE *out)
             "  -t, --timeout SECS      give up after SECS (default 15; the hub sends one\n"
             "                          every --status-freq seconds, 5 by default)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
+            "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost)\n"
+            "                          goes (default: the --hub host, port 11347)\n"
             "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
             "      --help              show this help and exit\n"
             "      --version           show the version and exit\n"
@@ -79,13 +84,21 @@ static void s_duration(double secs, char *buf, size_t len)
         snprintf(buf, len, "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
 }
 
+/* The hub's view of a peer, "host:port" or "[v6]:port". */
+static const char *s_addr(json_t *fh, char *buf, size_t size)
+{
+    nd_host_port(buf, size, s_str(fh, ND_ST_HOST), (unsigned)s_uint(fh, ND_ST_PORT));
+    return buf;
+}
+
 static void s_print_kitchen(const hd_t *hd, json_t *k)
 {
-    json_t *fk = json_object_get(k, "info_from_kitchen");
-    json_t *fh = json_object_get(k, "info_from_hub");
+    char addr[ND_HOST_MAX + 8];
+    json_t *fk = json_object_get(k, ND_ST_INFO_FROM_KITCHEN);
+    json_t *fh = json_object_get(k, ND_ST_INFO_FROM_HUB);
     printf("  %s\n", s_str(fk, "kitchen_name"));
-    printf("    address:        %s:%llu\n", s_str(fh, "host"), s_uint(fh, "port"));
-    if (json_is_true(json_object_get(fh, "heartbeat"))) {
+    printf("    address:        %s\n", s_addr(fh, addr, sizeof addr));
+    if (json_is_true(json_object_get(fh, ND_ST_HEARTBEAT))) {
         char up[32];
         s_duration(hd->now - s_num(fk, "start_time"), up, sizeof up);
         printf("    host:           %s, pid %llu, version %s, up %s\n", s_str(fk, "hostname"),
@@ -107,60 +120,63 @@ static void s_print_kitchen(const hd_t *hd, json_t *k)
                s_uint(fk, "dumplings_made"), s_uint(fk, "dumplings_sent"),
                s_uint(fk, "send_failures"));
         printf("    last heartbeat: %.1f s ago (%llu received, %llu restart(s))\n",
-               hd->now - s_num(fh, "last_heartbeat"), s_uint(fh, "heartbeats"),
-               s_uint(fh, "restarts"));
+               hd->now - s_num(fh, ND_ST_LAST_HEARTBEAT), s_uint(fh, ND_ST_HEARTBEATS),
+               s_uint(fh, ND_ST_RESTARTS));
     } else {
         printf("    (no heartbeat: an older kitchen, known by its dumplings only)\n");
     }
     printf("    at the hub:     %llu dumplings, %llu lost, last sequence %llu\n",
-           s_uint(fh, "dumplings"), s_uint(fh, "dumplings_lost"), s_uint(fh, "last_sequence"));
+           s_uint(fh, ND_ST_DUMPLINGS), s_uint(fh, ND_ST_DUMPLINGS_LOST),
+           s_uint(fh, ND_ST_LAST_SEQUENCE));
 }
 
 static void s_print(const hd_t *hd, const nd_dumpling_t *d, json_t *p)
 {
     char when[64], up[32];
     nd_time_iso8601(d->creation_time / 1000.0, 3, 1, when, sizeof when);
-    s_duration(s_num(p, "server_uptime"), up, sizeof up);
+    s_duration(s_num(p, ND_ST_SERVER_UPTIME), up, sizeof up);
     printf("hub %s at %s\n", d->kitchen, when);
-    printf("  boot id:        %s\n", s_str(p, "hub_boot_id"));
+    printf("  boot id:        %s\n", s_str(p, ND_ST_HUB_BOOT_ID));
     printf("  uptime:         %s\n", up);
-    printf("  dumplings in:   %llu (invalid dropped: %llu)\n", s_uint(p, "total_dumplings_in"),
-           s_uint(p, "invalid_dumplings_in"));
-    printf("  dumplings out:  %llu\n", s_uint(p, "total_dumplings_out"));
+    printf("  dumplings in:   %llu (invalid dropped: %llu)\n", s_uint(p, ND_ST_TOTAL_DUMPLINGS_IN),
+           s_uint(p, ND_ST_INVALID_DUMPLINGS_IN));
+    printf("  dumplings out:  %llu\n", s_uint(p, ND_ST_TOTAL_DUMPLINGS_OUT));
     printf("  lost:           %llu dumpling(s) between kitchens and hub\n",
-           s_uint(p, "total_dumplings_lost"));
-    printf("  capture drops:  %llu (kernel), %llu (interface)\n", s_uint(p, "total_ps_drop"),
-           s_uint(p, "total_ps_ifdrop"));
-    printf("  send failures:  %llu (at the kitchens)\n", s_uint(p, "total_kitchen_send_failures"));
+           s_uint(p, ND_ST_TOTAL_DUMPLINGS_LOST));
+    printf("  capture drops:  %llu (kernel), %llu (interface)\n", s_uint(p, ND_ST_TOTAL_PS_DROP),
+           s_uint(p, ND_ST_TOTAL_PS_IFDROP));
+    printf("  send failures:  %llu (at the kitchens)\n",
+           s_uint(p, ND_ST_TOTAL_KITCHEN_SEND_FAILURES));
     printf("  gateway lag:    %llu dumpling(s) dropped, %llu client(s) closed\n",
-           s_uint(p, "total_gateway_lag_drops"), s_uint(p, "total_gateway_lag_closed"));
+           s_uint(p, ND_ST_TOTAL_GATEWAY_LAG_DROPS), s_uint(p, ND_ST_TOTAL_GATEWAY_LAG_CLOSED));
     size_t i;
     json_t *e;
-    json_t *kitchens = json_object_get(p, "dumpling_kitchens");
-    printf("kitchens: %llu\n", s_uint(p, "dumpling_kitchen_count"));
+    json_t *kitchens = json_object_get(p, ND_ST_DUMPLING_KITCHENS);
+    printf("kitchens: %llu\n", s_uint(p, ND_ST_DUMPLING_KITCHEN_COUNT));
     json_array_foreach(kitchens, i, e) s_print_kitchen(hd, e);
-    json_t *eaters = json_object_get(p, "dumpling_eaters");
-    printf("eaters: %llu\n", s_uint(p, "dumpling_eater_count"));
+    json_t *eaters = json_object_get(p, ND_ST_DUMPLING_EATERS);
+    printf("eaters: %llu\n", s_uint(p, ND_ST_DUMPLING_EATER_COUNT));
     json_array_foreach(eaters, i, e)
     {
-        json_t *fe = json_object_get(e, "info_from_eater");
-        json_t *fh = json_object_get(e, "info_from_hub");
-        char since[32];
-        s_duration(hd->now - s_num(fh, "connected_since"), since, sizeof since);
-        printf("  %-24s %s:%llu  connected %s\n", s_str(fe, "eater_name"), s_str(fh, "host"),
-               s_uint(fh, "port"), since);
+        json_t *fe = json_object_get(e, ND_ST_INFO_FROM_EATER);
+        json_t *fh = json_object_get(e, ND_ST_INFO_FROM_HUB);
+        char since[32], addr[ND_HOST_MAX + 8];
+        s_duration(hd->now - s_num(fh, ND_ST_CONNECTED_SINCE), since, sizeof since);
+        printf("  %-24s %s  connected %s\n", s_str(fe, "eater_name"), s_addr(fh, addr, sizeof addr),
+               since);
     }
-    json_t *gateways = json_object_get(p, "dumpling_gateways");
-    printf("gateways: %llu\n", s_uint(p, "dumpling_gateway_count"));
+    json_t *gateways = json_object_get(p, ND_ST_DUMPLING_GATEWAYS);
+    printf("gateways: %llu\n", s_uint(p, ND_ST_DUMPLING_GATEWAY_COUNT));
     json_array_foreach(gateways, i, e)
     {
-        json_t *fg = json_object_get(e, "info_from_gateway");
-        json_t *fh = json_object_get(e, "info_from_hub");
-        printf("  %s on %s (%s:%llu), pid %llu: %llu client(s), lag: %llu dumpling(s) dropped, "
+        json_t *fg = json_object_get(e, ND_ST_INFO_FROM_GATEWAY);
+        json_t *fh = json_object_get(e, ND_ST_INFO_FROM_HUB);
+        char addr[ND_HOST_MAX + 8];
+        printf("  %s on %s (%s), pid %llu: %llu client(s), lag: %llu dumpling(s) dropped, "
                "%llu client(s) closed\n",
-               s_str(fg, "gateway_name"), s_str(fg, "hostname"), s_str(fh, "host"),
-               s_uint(fh, "port"), s_uint(fg, "pid"), s_uint(fg, "clients"),
-               s_uint(fg, "dumplings_lag_dropped"), s_uint(fg, "clients_lag_closed"));
+               s_str(fg, "gateway_name"), s_str(fg, "hostname"), s_addr(fh, addr, sizeof addr),
+               s_uint(fg, "pid"), s_uint(fg, "clients"), s_uint(fg, "dumplings_lag_dropped"),
+               s_uint(fg, "clients_lag_closed"));
     }
 }
 
@@ -199,7 +215,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     hd_t hd = {0};
-    static const char *const chefs[] = {"SystemStatusChef"};
+    static const char *const chefs[] = {ND_STATUS_CHEF};
     nd_eater_config_t config = {
         .hub = "tcp://localhost:11349", .eater_name = "nd-hubdetails", .chefs = chefs, .nchefs = 1};
     double timeout = 15;

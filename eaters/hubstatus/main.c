@@ -13,6 +13,7 @@
 #include "netdumplings/dumpling.h"
 #include "netdumplings/eater.h"
 #include "netdumplings/log.h"
+#include "netdumplings/status.h"
 
 typedef struct {
     bool color;
@@ -32,10 +33,12 @@ static void s_usage(FILE *out)
             "The time is the status dumpling's creation time in UTC. When anything was\n"
             "lost the line goes on with \"lost: N\" (dumplings kitchens made that never\n"
             "reached the hub), \"capture drops: N\" (packets the kernel or the interface\n"
-            "dropped at the kitchens) and \"gateway lag drops: N\". A line \"hub restarted\"\n"
+            "dropped at the kitchens), \"gateway lag drops: N\" and \"eaters lost: N\"\n"
+            "(dumplings eaters never got, as their heartbeats say). A line \"hub restarted\"\n"
             "comes before the first status of a new hub process.\n"
             "\n"
-            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d)\n"
+            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d;\n"
+            "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
             "  -n, --eater-name NAME   the name the hub knows this eater by\n"
             "                          (default nd-hubstatus)\n"
             "      --[no-]color        colour the line (default: when stdout is a terminal)\n"
@@ -43,6 +46,8 @@ static void s_usage(FILE *out)
             "      --timeout SECS      exit after SECS; with --count, exit 1 when fewer than\n"
             "                          N lines came\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
+            "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost)\n"
+            "                          goes (default: the --hub host, port 11347)\n"
             "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
             "      --help              show this help and exit\n"
             "      --version           show the version and exit\n"
@@ -74,7 +79,7 @@ static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
     }
     const char *on = hs->color ? "\033[1m" : "", *off = hs->color ? "\033[0m" : "";
     const char *red = hs->color ? "\033[1;31m" : "";
-    const char *boot = json_string_value(json_object_get(p, "hub_boot_id"));
+    const char *boot = json_string_value(json_object_get(p, ND_ST_HUB_BOOT_ID));
     if (boot) {
         if (hs->boot_id[0] && strcmp(hs->boot_id, boot) != 0)
             printf("%shub restarted%s (boot id %s)\n", red, off, boot);
@@ -85,24 +90,43 @@ static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    json_t *up = json_object_get(p, "server_uptime");
+    json_t *up = json_object_get(p, ND_ST_SERVER_UPTIME);
     unsigned long long secs = json_is_number(up) && json_number_value(up) > 0
                                   ? (unsigned long long)json_number_value(up)
                                   : 0;
     printf("%s  %suptime:%s %02llu:%02llu:%02llu  %sdumplings in:%s %llu  %sout:%s %llu  "
            "%skitchens:%s %llu  %seaters:%s %llu",
            when, on, off, secs / 3600, secs / 60 % 60, secs % 60, on, off,
-           s_uint(p, "total_dumplings_in"), on, off, s_uint(p, "total_dumplings_out"), on, off,
-           s_uint(p, "dumpling_kitchen_count"), on, off, s_uint(p, "dumpling_eater_count"));
-    unsigned long long lost = s_uint(p, "total_dumplings_lost");
-    unsigned long long cap = s_uint(p, "total_ps_drop") + s_uint(p, "total_ps_ifdrop");
-    unsigned long long lag = s_uint(p, "total_gateway_lag_drops");
+           s_uint(p, ND_ST_TOTAL_DUMPLINGS_IN), on, off, s_uint(p, ND_ST_TOTAL_DUMPLINGS_OUT), on,
+           off, s_uint(p, ND_ST_DUMPLING_KITCHEN_COUNT), on, off,
+           s_uint(p, ND_ST_DUMPLING_EATER_COUNT));
+    unsigned long long lost = s_uint(p, ND_ST_TOTAL_DUMPLINGS_LOST);
+    unsigned long long cap = s_uint(p, ND_ST_TOTAL_PS_DROP) + s_uint(p, ND_ST_TOTAL_PS_IFDROP);
+    unsigned long long lag = s_uint(p, ND_ST_TOTAL_GATEWAY_LAG_DROPS);
     if (lost)
         printf("  %slost:%s %llu", red, off, lost);
-    if (cap)
-        printf("  %scapture drops:%s %llu", red, off, cap);
+    if (cap) {
+        /* Which kitchens lose packets, and where: the kernel (ring full) or the
+         * interface. */
+        printf("  %scapture drops:%s %llu (", red, off, cap);
+        size_t i, shown = 0;
+        json_t *k;
+        json_array_foreach(json_object_get(p, ND_ST_DUMPLING_KITCHENS), i, k)
+        {
+            json_t *info = json_object_get(k, ND_ST_INFO_FROM_KITCHEN);
+            unsigned long long kd = s_uint(info, "ps_drop"), id = s_uint(info, "ps_ifdrop");
+            const char *name = json_string_value(json_object_get(info, "kitchen_name"));
+            if (kd + id && name)
+                printf("%s%s: kernel %llu, interface %llu", shown++ ? "; " : "", name, kd, id);
+        }
+        printf(")");
+    }
     if (lag)
         printf("  %sgateway lag drops:%s %llu", red, off, lag);
+    /* Loss between the hub and its eaters, as the eaters count it. */
+    unsigned long long elost = s_uint(p, ND_ST_TOTAL_EATER_LOST);
+    if (elost)
+        printf("  %seaters lost:%s %llu", red, off, elost);
     printf("\n");
     fflush(stdout);
     json_decref(p);
@@ -138,7 +162,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     hs_t hs = {.color = isatty(1) == 1};
-    static const char *const chefs[] = {"SystemStatusChef"};
+    static const char *const chefs[] = {ND_STATUS_CHEF};
     nd_eater_config_t config = {
         .hub = "tcp://localhost:11349", .eater_name = "nd-hubstatus", .chefs = chefs, .nchefs = 1};
     double timeout = -1;

@@ -12,6 +12,7 @@
 #include "netdumplings/dumpling.h"
 #include "netdumplings/eater.h"
 #include "netdumplings/log.h"
+#include "netdumplings/loss.h"
 
 #define PR_MAX_FILTERS 64
 
@@ -23,6 +24,7 @@ typedef struct {
     bool json;
     long count; /* 0: no limit */
     long printed;
+    bool verbose; /* -v: loss as it happens */
 } pr_t;
 
 static void s_usage(FILE *out)
@@ -31,7 +33,8 @@ static void s_usage(FILE *out)
             "Usage: nd-print [OPTION]...\n"
             "Prints the dumplings a netdumplings hub (nd-shifty) sends.\n"
             "\n"
-            "  -H, --hub ENDPOINT          the hub's out port (default tcp://localhost:%d)\n"
+            "  -H, --hub ENDPOINT          the hub's out port (default tcp://localhost:%d;\n"
+            "                              IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
             "  -c, --chef NAME             only this chef's dumplings (repeatable; filtered\n"
             "                              at the hub)\n"
             "  -k, --kitchen NAME          only this kitchen's dumplings (repeatable)\n"
@@ -48,6 +51,8 @@ static void s_usage(FILE *out)
             "      --timeout SECS          exit after SECS; with --count, exit 1 when fewer\n"
             "                              than N dumplings came\n"
             "  -v, --verbose               more log lines (repeat for more)\n"
+            "      --hub-in ENDPOINT       where this eater's heartbeat (received, lost)\n"
+            "                              goes (default: the --hub host, port 11347)\n"
             "  -q, --quiet                 errors only\n" ND_CURVE_CLIENT_HELP
             "      --help                  show this help and exit\n"
             "      --version               show the version and exit\n"
@@ -108,6 +113,40 @@ static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
         nd_warn("cannot print a %s dumpling from %s", d->chef, d->kitchen);
     pr->printed++;
     return pr->count > 0 && pr->printed >= pr->count;
+}
+
+/* Loss as it happens: the library logs it with -v; --json also writes it as
+ * a JSON line on stderr, for scripts. */
+static void s_on_loss(nd_eater_t *eater, const char *kitchen, uint64_t lost, void *arg)
+{
+    pr_t *pr = arg;
+    if (!pr->json || !pr->verbose)
+        return;
+    nd_eater_stats_t st;
+    nd_eater_stats(eater, &st);
+    fprintf(stderr,
+            "{\"loss\": {\"final\": false, \"kitchen\": \"%s\", \"lost\": %llu, "
+            "\"total_lost\": %llu}}\n",
+            kitchen, (unsigned long long)lost, (unsigned long long)st.gaps);
+}
+
+/* At exit, with --json: what was received and lost, per kitchen, as one
+ * JSON line on stderr (kitchen names are valid names: nothing to escape). */
+static void s_print_loss_json(const nd_eater_t *eater, const nd_eater_stats_t *st)
+{
+    const nd_loss_t *loss = nd_eater_loss(eater);
+    fprintf(stderr,
+            "{\"loss\": {\"final\": true, \"received\": %llu, \"lost\": %llu, "
+            "\"invalid\": %llu, \"suspicious\": %llu, \"kitchens\": {",
+            (unsigned long long)st->received, (unsigned long long)st->gaps,
+            (unsigned long long)st->invalid, (unsigned long long)st->suspicious);
+    for (size_t i = 0; i < nd_loss_kitchen_count(loss); i++) {
+        uint64_t r, l;
+        const char *k = nd_loss_kitchen(loss, i, &r, &l);
+        fprintf(stderr, "%s\"%s\": {\"received\": %llu, \"lost\": %llu}", i ? ", " : "", k,
+                (unsigned long long)r, (unsigned long long)l);
+    }
+    fprintf(stderr, "}}}\n");
 }
 
 static void s_on_connect(nd_eater_t *eater, void *arg)
@@ -236,6 +275,7 @@ int main(int argc, char **argv)
     if (nd_cli_no_operands(argc, argv, optind, "nd-print") != 0)
         return ND_EXIT_USAGE;
     nd_log_setup("nd-print", (nd_log_level_t)level);
+    pr.verbose = level >= ND_LOG_DEBUG;
     config.chefs = nchefs ? chefs : NULL;
     config.nchefs = nchefs;
     config.kitchens = nkitchens ? kitchens : NULL;
@@ -243,8 +283,10 @@ int main(int argc, char **argv)
 
     static volatile sig_atomic_t stop = 0;
     nd_signals_install(&stop);
-    nd_eater_callbacks_t cb = {
-        .on_connect = s_on_connect, .on_dumpling = s_on_dumpling, .on_connection_lost = s_on_lost};
+    nd_eater_callbacks_t cb = {.on_connect = s_on_connect,
+                               .on_dumpling = s_on_dumpling,
+                               .on_connection_lost = s_on_lost,
+                               .on_loss = s_on_loss};
     char err[512];
     nd_eater_t *eater = nd_eater_new(&config, &cb, &pr, err, sizeof err);
     if (!eater) {
@@ -254,11 +296,15 @@ int main(int argc, char **argv)
     int rc = nd_eater_run(eater, &stop, timeout);
     nd_eater_stats_t st;
     nd_eater_stats(eater, &st);
+    if (pr.json)
+        s_print_loss_json(eater, &st);
     nd_eater_destroy(&eater);
-    nd_debug("received %llu, invalid %llu, gaps %llu", (unsigned long long)st.received,
-             (unsigned long long)st.invalid, (unsigned long long)st.gaps);
+    nd_debug("received %llu, invalid %llu, lost %llu, suspicious %llu",
+             (unsigned long long)st.received, (unsigned long long)st.invalid,
+             (unsigned long long)st.gaps, (unsigned long long)st.suspicious);
     if (st.gaps)
-        nd_warn("%llu dumpling(s) lost on the way (sequence gaps)", (unsigned long long)st.gaps);
+        nd_warn("%llu dumpling(s) lost on the way (sequence gaps and stream tails)",
+                (unsigned long long)st.gaps);
     if (rc < 0)
         return ND_EXIT_RUNTIME;
     if (rc == 0 && pr.count > 0 && pr.printed < pr.count && !stop) {
