@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""e2e.badinput: every bad input of issue 2 gives its documented message and
+"""e2e.badinput: every bad input of issues 2 and 19 gives its documented message and
 exit code (0 ok, 1 runtime, 2 usage), for nd-snifty, nd-shifty and nd-print.
 
 usage: test_badinput.py SNIFTY SHIFTY PRINT PCAPS_DIR"""
@@ -49,11 +49,13 @@ def test(procs, argv):
         f.write("this is not a capture file\n" * 10)
     expect([snifty, "-r", notcap, "--stdout"], 1, r"is not a pcap or pcapng capture file")
     expect([snifty, "-r", procs.dir, "--stdout"], 1, r"is a directory")
-    # A valid pcap header (no packets) with link type 105, IEEE 802.11.
-    wifi = os.path.join(procs.dir, "wifi.pcap")
-    with open(wifi, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 105))
-    expect([snifty, "-r", wifi, "--stdout"], 1, r"link type IEEE802_11 .*is not supported")
+    # A valid pcap header (no packets) with link type 195, IEEE 802.15.4
+    # (which no chef has a use for).
+    zigbee = os.path.join(procs.dir, "zigbee.pcap")
+    with open(zigbee, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 195))
+    expect([snifty, "-r", zigbee, "--stdout"], 1, r"link type IEEE802_15_4\S* .*is not supported")
+    expect([snifty, "-r", dns, "--vxlan-port", "65536", "--stdout"], 2, r"invalid tunnel port")
     expect([snifty, "-r", dns, "-n", "bad name!", "--stdout"], 2, r"invalid kitchen name")
     expect([snifty, "-r", dns, "-n", "x" * 65, "--stdout"], 2, r"invalid kitchen name")
     expect([snifty, "-r", dns, "-c", "NoSuchChef", "--stdout"], 2,
@@ -61,6 +63,17 @@ def test(procs, argv):
     expect([snifty, "-r", dns, "-i", "lo"], 2, r"either")
     expect([snifty, "-r", dns, "-p", "-1", "--stdout"], 2, r"poke-interval")
     expect([snifty, "-r", dns, "--speed", "warp", "--stdout"], 2, r"speed")
+    # The capture ring and snaplen out of range: usage errors naming the limits.
+    ring, snap = ("buffer-size", r"\(MiB, 1-4095\)"), ("snaplen", r"\(bytes, 64-262144\)")
+    for flag, bad, (name, limits) in (("--buffer-size", "0", ring), ("--buffer-size", "4096", ring),
+                                      ("-B", "lots", ring), ("--snaplen", "63", snap),
+                                      ("-s", "262145", snap)):
+        expect([snifty, "-i", "lo", flag, bad, "--stdout"], 2,
+               r"invalid --%s '%s' %s" % (name, bad, limits))
+    r = ndtest.run([snifty, "-i", "lo", "--stdout"], timeout=20,
+                   env=dict(os.environ, ND_BUFFER_SIZE="0"))
+    check(r.returncode == 2 and "buffer-size" in r.stderr, "ND_BUFFER_SIZE=0: %d %s"
+          % (r.returncode, r.stderr))
     expect([snifty, "-r", dns, "-H", "not-an-endpoint"], 2, r"invalid hub endpoint")
     r = expect([snifty, "-l"], 0, r"DNSLookupChef", stream="stdout")
     check(all(c in r.stdout for c in ("PacketCountChef", "ARPChef")), "--chef-list: " + r.stdout)
@@ -85,6 +98,28 @@ def test(procs, argv):
         free = ndtest.free_port()
         expect([shifty, "-a", "127.0.0.1", "--in-port", free, "--out-port", busy], 1,
                r"port %d is already in use" % busy)
+    # Addresses (issue 19): malformed ones are usage errors naming them; a
+    # well-formed one that is not on this host is a runtime error naming it.
+    for bad in ("1.2.3.4.5", "[::1", "::1]", "fe80:::1", "300.1.1.1", "bad host!", ""):
+        expect([shifty, "-a", bad, "--in-port", ndtest.free_port()], 2,
+               r"invalid address '%s'" % re.escape(bad))
+    here = ndtest.run(["ip", "-o", "addr"]).stdout if shutil.which("ip") else ""
+    for absent in ("198.51.100.77", "2001:db8:19::77", "[2001:db8:19::77]"):
+        if absent.strip("[]") in here:
+            continue
+        expect([shifty, "-a", absent, "--in-port", ndtest.free_port(), "--out-port",
+                ndtest.free_port()], 1,
+               r"cannot bind .*%s is not an address of this host" % re.escape(
+                   absent if absent.startswith("[") or "." in absent else "[%s]" % absent))
+    expect([shifty, "-a", "no-such-host.invalid", "--in-port", ndtest.free_port()], 1,
+           r"address 'no-such-host\.invalid' .*does not resolve")
+    # Endpoints: IPv6 in brackets, a port, a host.
+    for bad in ("tcp://::1:11347", "tcp://[::1:11347", "tcp://[::1]", "tcp://[::1]:70000",
+                "tcp://1.2.3.4.5:11347", "tcp://:11347", "udp://[::1]:11347"):
+        expect([snifty, "-r", dns, "-H", bad], 2, r"invalid hub endpoint '%s'" % re.escape(bad))
+        expect([printer, "-H", bad], 2, r"invalid hub endpoint '%s'" % re.escape(bad))
+        expect([shifty, "--upstream", bad], 2, r"invalid --upstream '%s'" % re.escape(bad))
+    expect([snifty, "-r", dns, "-H", "tcp://::1:11347"], 2, r"brackets, tcp://\[::1\]")
     expect([shifty, "--in-port", "0"], 2, r"invalid port")
     expect([shifty, "--in-port", "70000"], 2, r"invalid port")
     expect([shifty, "-f", "never"], 2, r"status-freq")

@@ -47,8 +47,8 @@ int main(int argc, char **argv)
                 nanosleep(&ts, NULL);
             }
         }
-        nd_dumpling_meta_t meta = {"DNSLookupChef", kitchen, ND_DRIVER_PACKET, nd_now() * 1000.0,
-                                   (uint64_t)i};
+        nd_dumpling_meta_t meta = {"DNSLookupChef",   kitchen,     ND_DRIVER_PACKET,
+                                   nd_now() * 1000.0, (uint64_t)i, (uint64_t)i};
         nd_payload_reset(p);
         nd_dumpling_begin(p, &meta);
         snprintf(host, sizeof host, "host%08ld.bench.example.com", i);

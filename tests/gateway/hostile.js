@@ -129,7 +129,14 @@ async function httpCases() {
   fs.writeFileSync(path.join(root, 'sub', 'a.txt'), 'a');
   fs.writeFileSync(path.join(root, '.hidden'), 'secret');
   fs.symlinkSync('/etc/passwd', path.join(root, 'link'));
-  const st = await L.startStack(['--web-root', root]);
+  // --vendor-root: its files under /vendor/ only, with the web root's rules.
+  const vendor = path.join(L.WORK, 'vendor');
+  fs.rmSync(vendor, { recursive: true, force: true });
+  fs.mkdirSync(path.join(vendor, 'lib'), { recursive: true });
+  fs.writeFileSync(path.join(vendor, 'lib', 'lib.js'), 'var x = 1;');
+  fs.writeFileSync(path.join(vendor, '.hidden'), 'secret');
+  fs.symlinkSync('/etc/passwd', path.join(vendor, 'lib', 'link.js'));
+  const st = await L.startStack(['--web-root', root, '--vendor-root', vendor]);
   const get = (p) => L.httpGet(st.port, p);
   L.check((await get('/')).status === 200, 'GET / serves index.html');
   const idx = await get('/index.html');
@@ -142,6 +149,18 @@ async function httpCases() {
     const s = await statusOf(p);
     L.check(s === 404 || s === 'refused', 'GET ' + p + ' is ' + s);
   }
+  const lib = await get('/vendor/lib/lib.js');
+  L.check(lib.status === 200 && /text\/javascript/.test(lib.headers['content-type']) && lib.body === 'var x = 1;',
+    '--vendor-root: /vendor/lib/lib.js is served as JavaScript');
+  for (const p of ['/lib/lib.js', '/vendor/', '/vendor/lib', '/vendor/lib/link.js', '/vendor/.hidden',
+    '/vendor/lib/../.hidden', '/vendor/../vendor/.hidden', '/vendor/sub/a.txt',
+    '/vendor/%2e%2e/%2e%2e/etc/passwd']) {
+    const s = await statusOf(p);
+    L.check(s === 404 || s === 'refused', 'GET ' + p + ' is ' + s);
+  }
+  const vtrav = await rawHttp(st.port, 'GET /vendor/../../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n');
+  L.check(!/root:/.test(vtrav) && /^HTTP\/1\.1 (404|403|400)/.test(vtrav), 'raw GET /vendor/../../etc/passwd is refused',
+    vtrav.split('\r\n')[0]);
   const trav = await rawHttp(st.port, 'GET /../../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n');
   L.check(!/root:/.test(trav) && /^HTTP\/1\.1 (404|403|400)/.test(trav), 'raw GET /../../etc/passwd is refused',
     trav.split('\r\n')[0]);
@@ -153,6 +172,13 @@ async function httpCases() {
   // The default web root: the page itself.
   const st2 = await L.startStack();
   for (const f of ['/', '/app.js', '/style.css']) L.check((await L.httpGet(st2.port, f)).status === 200, 'the page: GET ' + f);
+  // The default vendor root is Debian's: Chart.js from libjs-chart.js.
+  if (fs.existsSync('/usr/share/javascript/chart.js/chart.min.js')) {
+    const c = await L.httpGet(st2.port, '/vendor/chart.js/chart.min.js');
+    L.check(c.status === 200 && /Chart/.test(c.body), 'the page: GET /vendor/chart.js/chart.min.js (libjs-chart.js)');
+  } else {
+    console.log('# libjs-chart.js is not installed: /vendor/chart.js not checked');
+  }
   await L.stopStack(st2);
 }
 

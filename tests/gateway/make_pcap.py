@@ -2,9 +2,13 @@
 """make_pcap.py: writes the gateway tests' crafted captures by hand (standard
 library only): classic pcap, Ethernet, IPv4/UDP DNS queries and ARP.
 
-  make_pcap.py browser OUT.pcap   a few DNS queries (one whose name is an HTML
-                                  tag with an onerror handler) and ARP traffic
+  make_pcap.py browser OUT.pcap [SPAN]
+                                  a few DNS queries (one whose name is an HTML
+                                  tag with an onerror handler) and ARP traffic,
+                                  spread over SPAN seconds (default 1 ms apart)
   make_pcap.py flood OUT.pcap N   N DNS queries with distinct long names
+  make_pcap.py hostile OUT.pcap   markup in a TLS server name and ALPN, an HTTP
+                                  host, path and user agent, a DHCP hostname
 """
 import struct
 import sys
@@ -68,6 +72,58 @@ def arp(op, sha, spa, tha, tpa):
     return ether(dst, sha, 0x0806, body)
 
 
+# Markup where the application chefs take text from packets (printable ASCII,
+# which the chefs pass as it is): each would set window.ndXss if it ever ran.
+HOSTILE_SNI = "<img src=x onerror=window.ndXss=11>.evil.example"
+HOSTILE_ALPN = "<svg onload=window.ndXss=12>"
+HOSTILE_HOST = "<img src=x onerror=window.ndXss=13>"
+HOSTILE_PATH = "/<img/src/onerror=window.ndXss=14>?<script>window.ndXss=15</script>"
+HOSTILE_UA = "<svg onload=window.ndXss=16>"
+HOSTILE_DHCP_NAME = "<img src=x onerror=window.ndXss=17>"
+
+
+def tcp_ipv4(src, dst, sport, dport, seq, payload, ident, flags=0x18):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 1, 5 << 4, flags, 65535, 0, 0) + payload
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ident & 0xFFFF, 0, 64, 6, 0,
+                      ip4(src), ip4(dst))
+    hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
+    return hdr + tcp
+
+
+def client_hello(sni, alpn):
+    name = sni.encode()
+    ext_sni = struct.pack("!HHHBH", 0, len(name) + 5, len(name) + 3, 0, len(name)) + name
+    protos = b"".join(bytes([len(p)]) + p.encode() for p in alpn)
+    ext_alpn = struct.pack("!HHH", 16, len(protos) + 2, len(protos)) + protos
+    exts = ext_sni + ext_alpn
+    body = (struct.pack("!H", 0x0303) + bytes(32) + b"\0" + struct.pack("!HH", 2, 0x1301) + b"\1\0" +
+            struct.pack("!H", len(exts)) + exts)
+    hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
+
+
+def dhcp_request(chaddr, hostname, requested):
+    msg = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 0, 0x1234, 0, 0, bytes(4), bytes(4), bytes(4), bytes(4))
+    msg += mac(chaddr) + bytes(10) + bytes(64) + bytes(128) + b"\x63\x82\x53\x63"
+    name = hostname.encode()
+    msg += b"\x35\x01\x03" + bytes([12, len(name)]) + name + b"\x32\x04" + ip4(requested) + b"\xff"
+    return msg
+
+
+def hostile_frames():
+    c, s = "02:00:00:00:00:10", "02:00:00:00:00:fe"
+    http = ("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n\r\n" %
+            (HOSTILE_PATH, HOSTILE_HOST, HOSTILE_UA)).encode()
+    return [
+        ether(s, c, 0x0800, tcp_ipv4("192.0.2.10", "192.0.2.80", 40001, 443, 1000,
+                                     client_hello(HOSTILE_SNI, [HOSTILE_ALPN, "h2"]), 1)),
+        ether(s, c, 0x0800, tcp_ipv4("192.0.2.10", "192.0.2.80", 40002, 80, 5000, http, 2)),
+        ether("ff:ff:ff:ff:ff:ff", "02:00:00:00:00:42", 0x0800,
+              udp_ipv4("0.0.0.0", "255.255.255.255", 68, 67,
+                       dhcp_request("02:00:00:00:00:42", HOSTILE_DHCP_NAME, "192.0.2.42"), 3)),
+    ]
+
+
 def write(path, frames, start=1700000000.0, step=0.001):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
@@ -87,7 +143,10 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "browser":
         frames = [dns_frame(i, n) for i, n in enumerate(BROWSER_NAMES)]
         frames += [arp(*a) for a in BROWSER_ARP]
-        write(argv[2], frames)
+        span = float(argv[3]) if len(argv) >= 4 else None
+        write(argv[2], frames, step=span / (len(frames) - 1) if span else 0.001)
+    elif len(argv) >= 3 and argv[1] == "hostile":
+        write(argv[2], hostile_frames())
     elif len(argv) >= 4 and argv[1] == "flood":
         n = int(argv[3])
         pad = "x" * 40

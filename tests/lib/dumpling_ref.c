@@ -14,6 +14,7 @@
 #include "../../common/payload_internal.h" /* nd_utf8_valid */
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,79 +86,99 @@ static int s_name(const msgpack_object *o, const char *what, char out[ND_NAME_MA
     return 0;
 }
 
+/* The metadata keys of ND_DUMPLING_META_FIELDS: key, type, presence, and
+ * where in nd_dumpling_t (has_off: a UINT's has_ flag). */
+typedef enum { R_NAME, R_DRIVER, R_MSTIME, R_UINT } r_type_t;
+typedef struct {
+    const char *key;
+    r_type_t type;
+    bool required;
+    size_t off, has_off;
+} r_field_t;
+#define R_HAS_NAME(m) 0
+#define R_HAS_DRIVER(m) 0
+#define R_HAS_MSTIME(m) 0
+#define R_HAS_UINT(m) offsetof(nd_dumpling_t, has_##m)
+#define R_IS_REQUIRED true
+#define R_IS_OPTIONAL false
+#define R_FIELD(id, m, type, presence, doc)                                                        \
+    {ND_MD_##id, R_##type, R_IS_##presence, offsetof(nd_dumpling_t, m), R_HAS_##type(m)},
+static const r_field_t r_fields[] = {ND_DUMPLING_META_FIELDS(R_FIELD)};
+#undef R_FIELD
+#define R_NFIELDS (sizeof r_fields / sizeof r_fields[0])
+
+/* The value `v` of the known key `f`, into `d`. */
+static int s_field(nd_dumpling_t *d, const r_field_t *f, const msgpack_object *v, char *err,
+                   size_t errlen)
+{
+    char *at = (char *)d + f->off;
+    switch (f->type) {
+    case R_NAME:
+        return s_name(v, f->key, at, err, errlen);
+    case R_DRIVER:
+        if (s_str_is(v, "packet"))
+            *(nd_driver_t *)at = ND_DRIVER_PACKET;
+        else if (s_str_is(v, "interval"))
+            *(nd_driver_t *)at = ND_DRIVER_INTERVAL;
+        else
+            return nd_errf(err, errlen, "metadata %s is not \"packet\" or \"interval\"", f->key);
+        return 0;
+    case R_MSTIME: {
+        double t;
+        if (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64)
+            t = v->via.f64;
+        else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            t = (double)v->via.u64;
+        else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            t = (double)v->via.i64;
+        else
+            return nd_errf(err, errlen, "metadata %s is not a number", f->key);
+        if (!isfinite(t))
+            return nd_errf(err, errlen, "metadata %s is not finite", f->key);
+        *(double *)at = t;
+        return 0;
+    }
+    case R_UINT:
+        if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            return nd_errf(err, errlen, "metadata %s is not an unsigned integer", f->key);
+        *(bool *)((char *)d + f->has_off) = true;
+        *(uint64_t *)at = v->via.u64;
+        return 0;
+    }
+    return -1;
+}
+
 static int s_metadata(nd_dumpling_t *d, const msgpack_object *m, char *err, size_t errlen)
 {
     if (m->type != MSGPACK_OBJECT_MAP)
         return nd_errf(err, errlen, "metadata is not a map");
-    bool has_chef = false, has_kitchen = false, has_driver = false, has_time = false;
+    bool seen[R_NFIELDS] = {false};
     for (uint32_t i = 0; i < m->via.map.size; i++) {
         const msgpack_object *k = &m->via.map.ptr[i].key;
         const msgpack_object *v = &m->via.map.ptr[i].val;
         if (k->type != MSGPACK_OBJECT_STR)
             return nd_errf(err, errlen, "metadata key is not a string");
-        bool *seen = NULL;
-        if (s_str_is(k, "chef")) {
-            seen = &has_chef;
-            if (*seen)
-                return nd_errf(err, errlen, "metadata has chef twice");
-            if (s_name(v, "chef", d->chef, err, errlen) < 0)
+        size_t f = 0;
+        while (f < R_NFIELDS && !s_str_is(k, r_fields[f].key))
+            f++;
+        if (f < R_NFIELDS) {
+            if (seen[f])
+                return nd_errf(err, errlen, "metadata has %s twice", r_fields[f].key);
+            if (s_field(d, &r_fields[f], v, err, errlen) < 0)
                 return -1;
-        } else if (s_str_is(k, "kitchen")) {
-            seen = &has_kitchen;
-            if (*seen)
-                return nd_errf(err, errlen, "metadata has kitchen twice");
-            if (s_name(v, "kitchen", d->kitchen, err, errlen) < 0)
-                return -1;
-        } else if (s_str_is(k, "driver")) {
-            seen = &has_driver;
-            if (*seen)
-                return nd_errf(err, errlen, "metadata has driver twice");
-            if (s_str_is(v, "packet"))
-                d->driver = ND_DRIVER_PACKET;
-            else if (s_str_is(v, "interval"))
-                d->driver = ND_DRIVER_INTERVAL;
-            else
-                return nd_errf(err, errlen, "metadata driver is not \"packet\" or \"interval\"");
-        } else if (s_str_is(k, "creation_time")) {
-            seen = &has_time;
-            if (*seen)
-                return nd_errf(err, errlen, "metadata has creation_time twice");
-            if (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64)
-                d->creation_time = v->via.f64;
-            else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-                d->creation_time = (double)v->via.u64;
-            else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-                d->creation_time = (double)v->via.i64;
-            else
-                return nd_errf(err, errlen, "metadata creation_time is not a number");
-            if (!isfinite(d->creation_time))
-                return nd_errf(err, errlen, "metadata creation_time is not finite");
-        } else if (s_str_is(k, "sequence")) {
-            if (d->has_sequence)
-                return nd_errf(err, errlen, "metadata has sequence twice");
-            if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                return nd_errf(err, errlen, "metadata sequence is not an unsigned integer");
-            d->has_sequence = true;
-            d->sequence = v->via.u64;
-        } else {
-            /* An extension: any key is fine as long as it becomes JSON. */
-            if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
-                return nd_errf(err, errlen, "metadata key is not valid UTF-8");
-            char why[128] = "";
-            if (s_check(v, 1, why, sizeof why) < 0)
-                return nd_errf(err, errlen, "metadata: %s", why);
+            seen[f] = true;
+            continue;
         }
-        if (seen)
-            *seen = true;
+        /* An extension: any key is fine as long as it becomes JSON. */
+        if (!nd_utf8_valid(k->via.str.ptr, k->via.str.size))
+            return nd_errf(err, errlen, "metadata key is not valid UTF-8");
+        char why[128] = "";
+        if (s_check(v, 1, why, sizeof why) < 0)
+            return nd_errf(err, errlen, "metadata: %s", why);
     }
-    if (!has_chef)
-        return nd_errf(err, errlen, "metadata has no chef");
-    if (!has_kitchen)
-        return nd_errf(err, errlen, "metadata has no kitchen");
-    if (!has_driver)
-        return nd_errf(err, errlen, "metadata has no driver");
-    if (!has_time)
-        return nd_errf(err, errlen, "metadata has no creation_time");
+    for (size_t f = 0; f < R_NFIELDS; f++)
+        if (r_fields[f].required && !seen[f])
+            return nd_errf(err, errlen, "metadata has no %s", r_fields[f].key);
     return 0;
 }
 
@@ -292,6 +313,8 @@ int nd_ref_dumpling_decode(nd_dumpling_t *d, const void *body, size_t len, char 
     d->creation_time = 0;
     d->has_sequence = false;
     d->sequence = 0;
+    d->has_topic_sequence = false;
+    d->topic_sequence = 0;
     memset(&d->metadata, 0, sizeof d->metadata);
     memset(&d->payload, 0, sizeof d->payload);
     memset(&d->unpacked.data, 0, sizeof d->unpacked.data);
