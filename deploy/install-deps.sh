@@ -5,18 +5,28 @@ set -euo pipefail
 
 build=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libczmq-dev libmsgpack-dev
        libjansson-dev libwebsockets-dev)
-test=(libcmocka-dev python3 tshark tcpdump dnsutils arping iproute2 iputils-ping
-      nodejs npm node-ws chromium valgrind docker-compose systemd help2man
+# What the programs use at run time besides their libraries: the live page's
+# charts are Debian's Chart.js, which nd-gateway serves from /usr/share/javascript.
+runtime=(libjs-chart.js)
+# The browser tests drive Debian's chromium through chromium-driver and
+# python3-selenium; the WebSocket tests use Debian's node-ws. No npm.
+test=(libcmocka-dev python3 python3-websocket tshark tcpdump dnsutils arping iproute2 iputils-ping nftables tcpreplay
+      nodejs node-ws chromium chromium-driver python3-selenium valgrind
+      docker.io docker-compose debootstrap systemd help2man
       clang libclang-rt-14-dev clang-format)
 
-want=("${build[@]}")
+want=("${build[@]}" "${runtime[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")
 
 missing=()
 for p in "${want[@]}"; do
-    # A machine may carry Node.js from elsewhere (with npm bundled): Debian's
-    # nodejs/npm would conflict with it, and it does the job.
-    case $p in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
+    # A machine may carry Node.js from elsewhere: Debian's nodejs would
+    # conflict with it, and it does the job.
+    # Likewise Docker's own docker-ce for Debian's docker.io.
+    case $p in
+        nodejs) command -v node >/dev/null && continue ;;
+        docker.io) command -v dockerd >/dev/null && continue ;;
+    esac
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 

@@ -32,8 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# One host: the hub listens on loopback only (see docs/security.md for several).
-"$build/shifty/nd-shifty" -a 127.0.0.1 & pids+=($!)
+# One host: the hub listens on loopback only (see docs/security.md for several):
+# every address of localhost, so that the programs' default tcp://localhost:...
+# reaches it whether localhost is 127.0.0.1, ::1 or both.
+"$build/shifty/nd-shifty" -a localhost & pids+=($!)
 if [ -x "$build/gateway/nd-gateway" ]; then
     "$build/gateway/nd-gateway" --web-root "$root/eaters/web" & pids+=($!)
     echo "quickstart: the live page is at http://localhost:11348/" >&2

@@ -5,7 +5,8 @@ sensor's refuses to start without ND_HUB. The systemd units pass
 `systemd-analyze verify` against this build really installed into a temporary
 root (a copy of each unit with ExecStart pointing into it; any warning fails),
 and keep their hardening. The Dockerfile's packages exist in Debian and it
-builds with deploy/install-deps.sh (no Docker engine here: checked as text).
+builds with deploy/install-deps.sh (checked as text here; deploy.compose
+builds and runs it). The CURVE overrides mount the keys read-only.
 
 usage: test_validate.py SOURCE_DIR BUILD_DIR"""
 import os
@@ -52,9 +53,33 @@ def test_compose(deploy):
                 ND_HUB="tcp://hub.example.net:11347", ND_KITCHEN_NAME="s7")
     check(r.returncode == 0, "docker-compose.sensor.yml: %s" % r.stderr)
     for want in ("ND_HUB: tcp://hub.example.net:11347", "ND_KITCHEN_NAME: s7",
-                 "network_mode: host", "- NET_RAW", "user: netdumplings"):
+                 "network_mode: host", "- NET_RAW", "user: netdumplings", "healthcheck:",
+                 "restart: unless-stopped"):
         check(want in r.stdout, "docker-compose.sensor.yml has %r" % want)
     print("ok - docker-compose.sensor.yml")
+
+    # CURVE: the overrides need ND_KEYS, and mount it read-only where the
+    # ND_CURVE_* variables point.
+    r = compose(deploy, "docker-compose.yml", "-f", os.path.join(deploy, "docker-compose.curve.yml"),
+                "config")
+    check(r.returncode != 0 and "ND_KEYS" in r.stderr, "the CURVE override needs ND_KEYS")
+    r = compose(deploy, "docker-compose.yml", "-f", os.path.join(deploy, "docker-compose.curve.yml"),
+                "config", ND_KEYS="/srv/nd-keys")
+    check(r.returncode == 0, "docker-compose.curve.yml: %s" % r.stderr)
+    check(r.stdout.count("/srv/nd-keys:/etc/netdumplings:ro") == 3, "keys mounted read-only x3")
+    for want in ("ND_CURVE_ALLOW: /etc/netdumplings/allowed",
+                 "ND_CURVE_SECRET: /etc/netdumplings/hub.key_secret",
+                 "ND_CURVE_SECRET: /etc/netdumplings/gateway.key_secret",
+                 "ND_CURVE_SECRET: /etc/netdumplings/sensor.key_secret",
+                 "ND_CURVE_SERVER_KEY=/etc/netdumplings/hub.key"):
+        check(want in r.stdout, "docker-compose.curve.yml has %r" % want)
+    r = compose(deploy, "docker-compose.sensor.yml", "-f",
+                os.path.join(deploy, "docker-compose.sensor.curve.yml"), "config",
+                ND_HUB="tcp://hub.example.net:11347", ND_KEYS="/srv/nd-keys")
+    check(r.returncode == 0 and "/srv/nd-keys:/etc/netdumplings:ro" in r.stdout and
+          "ND_CURVE_SERVER_KEY: /etc/netdumplings/hub.key" in r.stdout,
+          "docker-compose.sensor.curve.yml: %s%s" % (r.stdout, r.stderr))
+    print("ok - docker-compose.curve.yml, docker-compose.sensor.curve.yml")
 
 
 def test_units(deploy, build, tmp):
@@ -99,7 +124,7 @@ def test_dockerfile(deploy):
     froms = re.findall(r"^FROM (\S+)", text, re.M)
     check(len(froms) == 2 and all(f == "debian:bookworm-slim" for f in froms),
           "multi-stage on debian:bookworm-slim: %s" % froms)
-    check(re.search(r"^RUN deploy/install-deps.sh", text, re.M), "built with install-deps.sh")
+    check(re.search(r"^RUN /src/deploy/install-deps.sh$", text, re.M), "built with install-deps.sh")
     check(re.search(r"^USER netdumplings$", text, re.M), "runs as netdumplings")
     check(re.findall(r"setcap (\S+) (\S+)", text) ==
           [("cap_net_raw,cap_net_admin+ep", "/usr/bin/nd-snifty")],
