@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""check_oracle.py: regenerates every expected file from tshark into a scratch
-folder and diffs it with the checked-in one, so that a change in tshark or in
-the oracle (or a capture without an expected file) is caught.
+"""check_oracle.py: regenerates every expected file (expected/<capture>/<Chef>.jsonl)
+from tshark into a scratch folder and diffs it with the checked-in one, so that a
+change in tshark or in the oracle (or a capture or chef without expected files)
+is caught.
 
     check_oracle.py --pcaps DIR --expected DIR --out DIR
 
@@ -18,6 +19,14 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def s_lines(path):
+    """The file's lines, or None when there is no such file."""
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return f.readlines()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pcaps", required=True)
@@ -32,27 +41,36 @@ def main():
                       if f.endswith((".pcap", ".pcapng")))
     bad = 0
     for cap in captures:
-        want_path = os.path.join(args.expected, cap + ".jsonl")
-        got_path = os.path.join(args.out, cap + ".jsonl")
+        want_dir = os.path.join(args.expected, cap)
+        got_dir = os.path.join(args.out, cap)
+        shutil.rmtree(got_dir, ignore_errors=True)
         subprocess.run([sys.executable, os.path.join(HERE, "oracle.py"),
-                        os.path.join(args.pcaps, cap), "-o", got_path], check=True,
+                        os.path.join(args.pcaps, cap), "-d", got_dir], check=True,
                        timeout=300)
-        if not os.path.exists(want_path):
-            print("%s: no checked-in expected file (generate it with oracle.py -o %s)" %
-                  (cap, want_path))
+        if not os.path.isdir(want_dir):
+            print("%s: no checked-in expected files (generate them with oracle.py -d %s)" %
+                  (cap, want_dir))
             bad += 1
             continue
-        with open(want_path, encoding="utf-8") as f:
-            want = f.readlines()
-        with open(got_path, encoding="utf-8") as f:
-            got = f.readlines()
-        if want != got:
+        names = sorted(set(os.listdir(want_dir)) | set(os.listdir(got_dir)))
+        differ = 0
+        for name in names:
+            want = s_lines(os.path.join(want_dir, name))
+            got = s_lines(os.path.join(got_dir, name))
+            if want is None or got is None or want != got:
+                differ += 1
+                if want is None:
+                    print("%s/%s: the oracle writes it, it is not checked in" % (cap, name))
+                elif got is None:
+                    print("%s/%s: checked in, the oracle no longer writes it" % (cap, name))
+                else:
+                    print("%s/%s: the oracle now says something else:" % (cap, name))
+                    diff = difflib.unified_diff(want, got, "checked-in", "regenerated", n=0)
+                    sys.stdout.writelines(list(diff)[:40])
+        if differ:
             bad += 1
-            print("%s: the oracle now says something else:" % cap)
-            diff = difflib.unified_diff(want, got, "checked-in", "regenerated", n=0)
-            sys.stdout.writelines(list(diff)[:40])
         else:
-            print("%s: ok (%d lines)" % (cap, len(want)))
+            print("%s: ok (%d chefs)" % (cap, len(names)))
     print("%d captures, %d differ" % (len(captures), bad))
     return 1 if bad else 0
 

@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""compare.py: runs `nd-snifty -r CAPTURE --stdout` and compares the dumplings it
-prints with the oracle's expected file, line by line, exactly (key order
-included), after masking metadata.creation_time.
+"""compare.py: runs `nd-snifty -r CAPTURE --stdout` and compares, chef by chef,
+the dumplings it prints with the oracle's expected files, line by line,
+exactly (key order included), after masking metadata.creation_time.
 
-    compare.py --snifty PATH --capture FILE --expected FILE.jsonl
+    compare.py --snifty PATH --capture FILE --expected DIR
+
+DIR is tests/golden/expected/<capture>/, one <Chef>.jsonl per chef
+(oracle.py -d). The chefs are those `nd-snifty --chef-list` lists: each must
+have its file, and a file for a chef that nd-snifty does not list is an error.
+Within a chef the order of its dumplings must match; how the chefs' dumplings
+interleave is not compared, so that a chef's expectations are its own file.
 
 Exit 0 when they match, 1 with the first differences shown when not.
 """
@@ -11,6 +17,7 @@ Exit 0 when they match, 1 with the first differences shown when not.
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -70,15 +77,59 @@ def check(actual_line, expected):
     return problems
 
 
+def chef_list(snifty):
+    """The names `nd-snifty --chef-list` prints, in its order."""
+    run = subprocess.run([snifty, "--chef-list"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=TIMEOUT)
+    if run.returncode != 0:
+        sys.exit("FAIL: nd-snifty --chef-list exited with %d" % run.returncode)
+    return [line.split()[0] for line in run.stdout.decode("utf-8").splitlines()
+            if line.strip()]
+
+
+def compare_chef(chef, actual, expected):
+    """Prints the first differences of one chef's lines; returns how many."""
+    failures = 0
+    for i in range(max(len(actual), len(expected))):
+        if i >= len(actual):
+            problems = ["missing; expected %s" % json.dumps(expected[i])[:300]]
+        elif i >= len(expected):
+            problems = ["unexpected extra line: %s" % actual[i][:300]]
+        else:
+            problems = check(actual[i], expected[i])
+        if problems:
+            failures += 1
+            if failures <= 10:
+                print("%s line %d:\n  %s" % (chef, i + 1, "\n  ".join(problems)))
+    if failures:
+        print("%s: %d of %d lines differ (%d expected, %d printed)" %
+              (chef, failures, max(len(actual), len(expected)), len(expected), len(actual)))
+    return failures
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--snifty", required=True)
     ap.add_argument("--capture", required=True)
-    ap.add_argument("--expected", required=True)
+    ap.add_argument("--expected", required=True, help="the capture's folder of <Chef>.jsonl")
     args = ap.parse_args()
 
-    with open(args.expected, encoding="utf-8") as f:
-        expected = [json.loads(line) for line in f if line.strip()]
+    chefs = chef_list(args.snifty)
+    expected = {}
+    bad = 0
+    for chef in chefs:
+        path = os.path.join(args.expected, chef + ".jsonl")
+        if not os.path.exists(path):
+            print("%s: no expected file %s (teach tests/golden/oracle.py the chef, "
+                  "then oracle.py CAPTURE -d DIR)" % (chef, path))
+            bad += 1
+            continue
+        with open(path, encoding="utf-8") as f:
+            expected[chef] = [json.loads(line) for line in f if line.strip()]
+    for name in sorted(os.listdir(args.expected)):
+        if name.endswith(".jsonl") and name[:-len(".jsonl")] not in chefs:
+            print("%s: expected file of a chef nd-snifty does not list" % name)
+            bad += 1
     try:
         # Every packet (nd-snifty's default filter, "tcp or udp or arp", would
         # hide VLAN-tagged packets and ICMP), and the oracle's poke interval.
@@ -95,30 +146,38 @@ def main():
         print("FAIL: nd-snifty exited with %d\n%s" % (run.returncode, stderr[-2000:]))
         return 1
     try:
-        actual = run.stdout.decode("utf-8").splitlines()
+        lines = run.stdout.decode("utf-8").splitlines()
     except UnicodeDecodeError as e:
         print("FAIL: output is not UTF-8: %s" % e)
         return 1
 
-    failures = 0
-    for i in range(max(len(actual), len(expected))):
-        if i >= len(actual):
-            problems = ["missing; expected %s" % json.dumps(expected[i])[:300]]
-        elif i >= len(expected):
-            problems = ["unexpected extra line: %s" % actual[i][:300]]
-        else:
-            problems = check(actual[i], expected[i])
-        if problems:
-            failures += 1
-            if failures <= 10:
-                print("line %d:\n  %s" % (i + 1, "\n  ".join(problems)))
-    if failures:
-        print("FAIL: %d of %d lines differ (%d expected, %d printed)" %
-              (failures, max(len(actual), len(expected)), len(expected), len(actual)))
+    # Each chef's lines, in the order printed.
+    actual = {chef: [] for chef in chefs}
+    for i, line in enumerate(lines):
+        try:
+            chef = json.loads(line)["metadata"]["chef"]
+        except (ValueError, TypeError, KeyError):
+            print("line %d: not a dumpling: %s" % (i + 1, line[:200]))
+            bad += 1
+            continue
+        if chef not in actual:
+            print("line %d: from a chef nd-snifty does not list: %s" % (i + 1, line[:200]))
+            bad += 1
+            continue
+        actual[chef].append(line)
+
+    total = 0
+    for chef in chefs:
+        if chef in expected:
+            total += len(expected[chef])
+            if compare_chef(chef, actual[chef], expected[chef]):
+                bad += 1
+    if bad:
+        print("FAIL: %d problems" % bad)
         if stderr:
             print("nd-snifty stderr (tail):\n" + stderr[-1500:])
         return 1
-    print("ok: %d dumplings match" % len(expected))
+    print("ok: %d dumplings of %d chefs match" % (total, len(chefs)))
     return 0
 
 

@@ -9,8 +9,14 @@ independent implementation (Wireshark). Where our documented behaviour
 what tshark shows, the rule is encoded here explicitly, marked "RULE:", and the
 capture that needs it is named.
 
-    oracle.py CAPTURE            expected dumplings, one JSON line each, on stdout
-    oracle.py CAPTURE -o FILE    the same into FILE
+    oracle.py CAPTURE            expected dumplings of every chef, one JSON line
+                                 each, on stdout (in nd-snifty's order)
+    oracle.py CAPTURE -d DIR     one file per chef, DIR/<Chef>.jsonl, for every
+                                 chef the oracle knows (empty when the chef says
+                                 nothing about this capture)
+
+tests/golden/expected/<capture>/ holds the -d files: a chef's expectations
+are its own file, so adding a chef adds files and changes no other chef's.
 
 The capture is read whole: the golden test runs nd-snifty with --filter ""
 (its default BPF filter would drop VLAN-tagged packets and ICMP) and
@@ -23,6 +29,7 @@ written here.
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,13 +38,20 @@ import oracle_app
 
 POKE_INTERVAL = 5.0  # nd-snifty's default --poke-interval, seconds of capture time
 
-# Chef order as in chefs/builtin.c: on every poke, each chef with an interval
-# handler runs in this order; for every packet, each packet handler.
+# Every chef the oracle knows, in chefs/builtin.c's order (the order of the
+# stdout stream; the per-chef files of -d do not depend on it).
 CHEFS = ["PacketCountChef", "DNSLookupChef", "ARPChef", "ICMPCountChef"] + oracle_app.CHEFS
 
 # nd_layer_t order (packet.h) and names.
 LAYERS = ["Ethernet", "802.1Q", "802.1ad", "SLL", "Loopback", "ARP", "IP", "IPv6",
-          "TCP", "UDP", "ICMP", "ICMPv6", "DNS"]
+          "TCP", "UDP", "ICMP", "ICMPv6", "DNS", "802.11", "Radiotap", "PPI", "LLC", "PPP",
+          "PPPoE", "Cisco HDLC", "Frame Relay", "SLIP", "MPLS", "GRE", "ERSPAN", "VXLAN",
+          "Geneve", "GTP-U", "Teredo", "NFLOG", "PKTAP", "IPNET"]
+
+# ARP operation names (docs/chefs.md); anything else is "opcode-N".
+ARP_OPS = {1: "request", 2: "reply", 3: "rarp-request", 4: "rarp-reply", 5: "drarp-request",
+           6: "drarp-reply", 7: "drarp-error", 8: "inarp-request", 9: "inarp-reply",
+           10: "arp-nak"}
 
 # The IANA "ICMP Type Numbers" and "ICMPv6 Parameters" registries as lowercase
 # names (docs/chefs.md lists them); anything else is "type-N".
@@ -129,23 +143,35 @@ def capture_time(epoch):
     return int(sec) + (ns // 1000) / 1e6
 
 
+# tshark's protocol names for our link layers, encapsulations and tunnels
+# (None: a tshark pseudo-layer that is no layer of ours).
+LINK_LAYERS = {
+    "eth": "Ethernet", "vlan": "802.1Q", "ieee8021ad": "802.1ad", "null": "Loopback",
+    "sll": "SLL", "ethertype": None, "raw": None, "pppoes": "PPPoE", "ppp": "PPP",
+    "wlan": "802.11", "wlan_radio": None, "radiotap": "Radiotap", "ppi": "PPI", "llc": "LLC",
+    "chdlc": "Cisco HDLC", "fr": "Frame Relay", "slip": "SLIP", "mpls": "MPLS", "gre": "GRE",
+    "erspan": "ERSPAN", "nflog": "NFLOG", "pktap": "PKTAP", "ipnet": "IPNET",
+}
+# Tunnels over UDP: after them, a link (or network) layer again.
+UDP_TUNNELS = {"vxlan": "VXLAN", "geneve": "Geneve", "gtp": "GTP-U", "teredo": "Teredo"}
+
+
 def layers_of(pkt):
     """Our layer bits for one packet, from tshark's frame.protocols.
 
-    We dissect one link layer, any VLAN tags, PPPoE sessions carrying IP, one
-    network layer (IPv6 extension headers followed), one transport layer, and
-    DNS on port 53 above it. RULE: tshark goes on into ICMP error payloads,
-    tunnels, TLS, HTTP and so on; those are not layers of ours, so the walk
+    We dissect link layers, VLAN tags, PPPoE, MPLS and the tunnels (GRE,
+    ERSPAN, IP-in-IP, VXLAN, Geneve, GTP-U, Teredo) down to the innermost
+    network layer (IPv6 extension headers followed), one transport layer
+    above it, and DNS on port 53. RULE: tshark goes on into ICMP error
+    payloads, TLS, HTTP and so on; those are not layers of ours, so the walk
     stops at the first protocol we do not dissect."""
     protos = first(pkt, "frame.protocols", "").split(":")
     have = set()
     stage = "link"  # link -> net -> transport -> app -> done
     for p in protos:
         if stage == "link":
-            if p in ("eth", "vlan", "ieee8021ad", "null", "sll", "ethertype", "raw", "pppoes",
-                     "ppp"):
-                have.add({"eth": "Ethernet", "vlan": "802.1Q", "ieee8021ad": "802.1ad",
-                          "null": "Loopback", "sll": "SLL"}.get(p))
+            if p in LINK_LAYERS:
+                have.add(LINK_LAYERS[p])
                 continue
             if p in ("ip", "ipv6", "arp"):
                 have.add({"ip": "IP", "ipv6": "IPv6", "arp": "ARP"}[p])
@@ -155,6 +181,13 @@ def layers_of(pkt):
         if stage == "net":
             if p.startswith("ipv6."):  # extension headers: hopopts, routing, ...
                 continue
+            if p in ("ip", "ipv6"):  # IP in IP
+                have.add({"ip": "IP", "ipv6": "IPv6"}[p])
+                continue
+            if p in ("gre", "mpls"):
+                have.add(LINK_LAYERS[p])
+                stage = "link"
+                continue
             if p in ("tcp", "udp", "icmp", "icmpv6"):
                 have.add({"tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "icmpv6": "ICMPv6"}[p])
                 stage = "transport" if p in ("tcp", "udp") else "done"
@@ -163,6 +196,10 @@ def layers_of(pkt):
         if stage == "transport":
             if p == "dns":
                 have.add("DNS")
+            elif p in UDP_TUNNELS:
+                have.add(UDP_TUNNELS[p])
+                stage = "link"
+                continue
             break
         break
     have.discard(None)
@@ -185,8 +222,8 @@ def arp_intact(pkt, malformed):
     addresses the header declares are not all captured, which is our rule too
     (tcpdump-arp-oobr.pcap). A malformed F5 trailer after a whole ARP packet
     leaves the ARP layer intact."""
-    if "0x8035" in pkt.get("eth.type", []) + pkt.get("vlan.etype", []):
-        return False  # RULE: tshark shows RARP as "arp"; we dissect ARP (0x0806) only
+    if "atmarp" in first(pkt, "frame.protocols", "").split(":"):
+        return False  # RULE: ATM ARP (hardware type 19, RFC 2225) has its own layout; not read
     return "ARP/RARP" not in malformed
 
 
@@ -211,6 +248,38 @@ def dns_intact(pkt, malformed):
     if any(n in BAD_NAMES for n in names):
         return False
     return True
+
+
+DNS_PORTS = ("53", "5353", "5355")
+
+
+def dns_protocol(pkt):
+    """"dns", "mdns" or "llmnr" when tshark dissects one of them right above
+    UDP or TCP on one of DNSLookupChef's default ports, else None. RULE: the
+    chef reads DNS only on its ports (tshark also decodes DNS heuristically)."""
+    protos = first(pkt, "frame.protocols", "").split(":")
+    for i, p in enumerate(protos[:-1]):
+        if p in ("udp", "tcp"):
+            app = protos[i + 1]
+            ports = pkt.get(p + ".srcport", []) + pkt.get(p + ".dstport", [])
+            if app in ("dns", "mdns", "llmnr") and any(x in DNS_PORTS for x in ports):
+                return app
+            return None
+    return None
+
+
+def dns_questions(pkt):
+    """The questions DNSLookupChef reports: RULE: every question up to the
+    first that is broken (a name tshark could not read, or no room for its
+    type and class), in our presentation form."""
+    names = pkt.get("dns.qry.name", [])
+    whole = min(len(names), len(pkt.get("dns.qry.type", [])), len(pkt.get("dns.qry.class", [])))
+    out = []
+    for raw in names[:whole]:
+        if raw in BAD_NAMES:
+            break
+        out.append(presentation(raw))
+    return out
 
 
 def dns_port(pkt):
@@ -276,35 +345,36 @@ class Kitchen:
         have = layers_of(pkt)
         for name in have:
             self.layer_counts[name] = self.layer_counts.get(name, 0) + 1
-        # DNSLookupChef: standard queries only (QR 0, opcode 0), one dumpling
-        # per question.
-        if "DNS" in have and first(pkt, "dns.flags.response") in ("0", "False", "false") \
+        # DNSLookupChef: standard queries only (QR 0, opcode 0) of DNS, mDNS
+        # and LLMNR on their ports, one dumpling per question.
+        protocol = dns_protocol(pkt)
+        if protocol and first(pkt, "dns.flags.response") in ("0", "False", "false") \
                 and num(first(pkt, "dns.flags.opcode", "0")) == 0:
-            # RULE: nd_packet_t keeps the first 4 questions (ND_DNS_MAX_QUESTIONS).
-            for raw in pkt.get("dns.qry.name", [])[:4]:
-                name = presentation(raw)
-                self.emit("DNSLookupChef", "packet", {"lookup": {"hostname": name, "when": ts}})
+            for name in dns_questions(pkt):
+                self.emit("DNSLookupChef", "packet", {"lookup": {
+                    "hostname": name, "when": ts, "protocol": protocol}})
                 count = self.lookups.pop(name, [0, 0.0])[0]
                 self.lookups[name] = [count + 1, ts]  # re-inserted: now most recent
-        # ARPChef: Ethernet/IPv4 ARP, requests and replies.
-        if "ARP" in have and self.arp_is_eth_ipv4(pkt):
+        # ARPChef: every whole ARP message; addresses as tshark decodes them.
+        if "ARP" in have and first(pkt, "arp.opcode") is not None:
             op = num(first(pkt, "arp.opcode"))
-            if op in (1, 2):
-                src_hw = mac(first(pkt, "arp.src.hw_mac"))
-                src_ip = first(pkt, "arp.src.proto_ipv4")
-                notes = None
-                if op == 2:
-                    if src_ip not in self.arp_hosts:
-                        notes = "source device is new"
-                    elif self.arp_hosts[src_ip] != src_hw:
-                        notes = "source device has new IP address"
-                    self.arp_hosts[src_ip] = src_hw
-                self.emit("ARPChef", "packet", {
-                    "operation": "request" if op == 1 else "reply",
-                    "src_hw": src_hw, "src_ip": src_ip,
-                    "dst_hw": mac(first(pkt, "arp.dst.hw_mac")),
-                    "dst_ip": first(pkt, "arp.dst.proto_ipv4"),
-                    "time": ts, "notes": notes})
+            src_hw = first(pkt, "arp.src.hw_mac")
+            src_ip = first(pkt, "arp.src.proto_ipv4")
+            notes = None
+            if op == 2 and src_hw is not None and src_ip is not None:
+                src_hw = mac(src_hw)
+                if src_ip not in self.arp_hosts:
+                    notes = "source device is new"
+                elif self.arp_hosts[src_ip] != src_hw:
+                    notes = "source device has new IP address"
+                self.arp_hosts[src_ip] = src_hw
+            dst_hw = first(pkt, "arp.dst.hw_mac")
+            self.emit("ARPChef", "packet", {
+                "operation": ARP_OPS.get(op, "opcode-%d" % op), "opcode": op,
+                "src_hw": mac(src_hw) if src_hw else None, "src_ip": src_ip,
+                "dst_hw": mac(dst_hw) if dst_hw else None,
+                "dst_ip": first(pkt, "arp.dst.proto_ipv4"),
+                "time": ts, "notes": notes})
         if "ICMP" in have:
             t = num(first(pkt, "icmp.type"))
             self.icmp[t] = self.icmp.get(t, 0) + 1
@@ -361,17 +431,21 @@ def run(path, interval):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("capture")
-    ap.add_argument("-o", "--output")
+    ap.add_argument("-d", "--dir", help="write DIR/<Chef>.jsonl for every chef")
     ap.add_argument("--interval", type=float, default=POKE_INTERVAL)
     args = ap.parse_args()
-    lines = [json.dumps(d, separators=(",", ":"), ensure_ascii=False) for d in
-             run(args.capture, args.interval)]
-    text = "".join(line + "\n" for line in lines)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    out = run(args.capture, args.interval)
+    if not args.dir:
+        sys.stdout.write("".join(line(d) for d in out))
+        return
+    os.makedirs(args.dir, exist_ok=True)
+    for chef in CHEFS:
+        with open(os.path.join(args.dir, chef + ".jsonl"), "w", encoding="utf-8") as f:
+            f.write("".join(line(d) for d in out if d["metadata"]["chef"] == chef))
+
+
+def line(dumpling):
+    return json.dumps(dumpling, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":

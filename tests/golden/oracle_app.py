@@ -110,6 +110,9 @@ class AppKitchen:
             self.http(pkt, ts, have, emit)
         if "UDP" in have:
             self.dhcp(pkt, ts, have, emit)
+            if 1900 in ports(pkt, "udp"):
+                # RULE: HTTP over UDP is read on SSDP's port only, as tshark does.
+                self.http(pkt, ts, have, emit, "udp")
 
     def tls(self, pkt, ts, have, emit):
         # RULE: the chef reads the ClientHello in the first TLS record of a
@@ -143,26 +146,40 @@ class AppKitchen:
             "client": src, "client_port": sport, "server": dst, "server_port": dport,
             "time": ts, "truncated": truncated})
 
-    def http(self, pkt, ts, have, emit):
-        # RULE: requests on any port, one segment each (tshark, reassembly
-        # off, shows the request line of a segment that starts a request).
-        method = first(pkt, "http.request.method")
-        if method is None:
+    def http(self, pkt, ts, have, emit, transport="tcp"):
+        # RULE: requests on any TCP port, one segment each (tshark, reassembly
+        # off, shows the request lines of a segment that starts a request,
+        # and of the requests pipelined after it).
+        methods = pkt.get("http.request.method", [])
+        if not methods:
             return
         src, dst = addresses(pkt, have)
-        sport, dport = ports(pkt, "tcp")
-        path, cut_path = text(first(pkt, "http.request.uri", ""), PATH_MAX)
-        host, cut_host = first(pkt, "http.host"), False
-        if host is not None:
-            host, cut_host = text(host, HOST_MAX)
-        ua, cut_ua = first(pkt, "http.user_agent"), False
-        if ua is not None:
-            ua, cut_ua = text(ua, UA_MAX)
-        emit("HTTPRequestChef", "packet", {
-            "method": method, "host": host, "path": path,
-            "version": first(pkt, "http.request.version"), "user_agent": ua,
-            "client": src, "client_port": sport, "server": dst, "server_port": dport,
-            "time": ts, "truncated": cut_path or cut_host or cut_ua})
+        sport, dport = ports(pkt, transport)
+        uris = pkt.get("http.request.uri", [])
+        versions = pkt.get("http.request.version", [])
+        # Host and User-Agent are listed for the requests that have one: they
+        # line up with the requests only when every request has one (or when
+        # there is one request).
+        hosts = pkt.get("http.host", [])
+        uas = pkt.get("http.user_agent", [])
+        for i, method in enumerate(methods):
+            path, cut_path = text(uris[i] if i < len(uris) else "", PATH_MAX)
+            host, cut_host = None, False
+            if len(methods) == 1 or len(hosts) == len(methods):
+                host = hosts[i] if i < len(hosts) else None
+            if host is not None:
+                host, cut_host = text(host, HOST_MAX)
+            ua, cut_ua = None, False
+            if len(methods) == 1 or len(uas) == len(methods):
+                ua = uas[i] if i < len(uas) else None
+            if ua is not None:
+                ua, cut_ua = text(ua, UA_MAX)
+            emit("HTTPRequestChef", "packet", {
+                "method": method, "host": host, "path": path,
+                "version": versions[i] if i < len(versions) else None, "user_agent": ua,
+                "client": src, "client_port": sport, "server": dst, "server_port": dport,
+                "time": ts, "truncated": cut_path or cut_host or cut_ua,
+                "transport": transport})
 
     def dhcp(self, pkt, ts, have, emit):
         sport, dport = ports(pkt, "udp")
