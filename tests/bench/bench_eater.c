@@ -21,7 +21,8 @@ typedef struct {
     long count;  /* stop after this many of chef's packet dumplings */
     double idle; /* or when nothing came for this long after the first */
     bool latency;
-    uint64_t n; /* chef's packet dumplings */
+    bool packet_time; /* latency from the packet's time, not creation_time */
+    uint64_t n;       /* chef's packet dumplings */
     uint64_t other;
     double first, last; /* monotonic */
     double *lat;        /* milliseconds */
@@ -50,6 +51,31 @@ static size_t s_body_size(const nd_dumpling_t *d)
     return n;
 }
 
+/* The value of `key` in the msgpack map `m`, or NULL. */
+static const msgpack_object *s_get(const msgpack_object *m, const char *key)
+{
+    if (!m || m->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    size_t len = strlen(key);
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object *k = &m->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == len &&
+            memcmp(k->via.str.ptr, key, len) == 0)
+            return &m->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+/* --packet-time: the captured packet's time, epoch ms, from a DNSLookupChef
+ * payload's lookup.when (seconds), or -1. */
+static double s_packet_ms(const nd_dumpling_t *d)
+{
+    const msgpack_object *when = s_get(s_get(&d->payload, "lookup"), "when");
+    if (when && when->type == MSGPACK_OBJECT_FLOAT64)
+        return when->via.f64 * 1000.0;
+    return -1;
+}
+
 static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
 {
     be_t *be = arg;
@@ -74,7 +100,9 @@ static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
             be->lat = l;
             be->latcap = cap;
         }
-        be->lat[be->nlat++] = nd_now() * 1000.0 - d->creation_time;
+        double from = be->packet_time ? s_packet_ms(d) : d->creation_time;
+        if (from >= 0)
+            be->lat[be->nlat++] = nd_now() * 1000.0 - from;
     }
     return be->count > 0 && (long)be->n >= be->count;
 }
@@ -105,13 +133,23 @@ static void s_usage(FILE *out)
                  "      --idle SECS     stop when none came for SECS after the first (default 3)\n"
                  "      --timeout SECS  stop after SECS in all (default 120)\n"
                  "      --latency       record receive time - creation_time per dumpling\n"
+                 "      --packet-time   with --latency: from the captured packet's time\n"
+                 "                      instead (DNSLookupChef's lookup.when)\n"
                  "      --ready-file F  write F once a first dumpling came (the hub's\n"
                  "                      status will do): the subscription is in place\n");
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_COUNT = 256, OPT_IDLE, OPT_TIMEOUT, OPT_LATENCY, OPT_READY, OPT_HELP };
+    enum {
+        OPT_COUNT = 256,
+        OPT_IDLE,
+        OPT_TIMEOUT,
+        OPT_LATENCY,
+        OPT_PACKET_TIME,
+        OPT_READY,
+        OPT_HELP
+    };
     static const struct option opts[] = {
         {"hub", required_argument, NULL, 'H'},
         {"chef", required_argument, NULL, 'c'},
@@ -119,6 +157,7 @@ int main(int argc, char **argv)
         {"idle", required_argument, NULL, OPT_IDLE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"latency", no_argument, NULL, OPT_LATENCY},
+        {"packet-time", no_argument, NULL, OPT_PACKET_TIME},
         {"ready-file", required_argument, NULL, OPT_READY},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -151,6 +190,9 @@ int main(int argc, char **argv)
             break;
         case OPT_LATENCY:
             be.latency = true;
+            break;
+        case OPT_PACKET_TIME:
+            be.packet_time = true;
             break;
         case OPT_READY:
             ready = optarg;

@@ -20,6 +20,21 @@ Measurements (each beside its baseline):
  4. latency (receive time - creation_time, same clock) at 1,000 and 10,000 dumplings/s
     to the native eater and (10,000/s) to one WebSocket client.
  5. peak RSS of each program (wait4 rusage for those that exit, VmHWM for daemons).
+ 6. live capture (root, tcpreplay): a veth pair in a network namespace,
+    `tcpreplay --topspeed` of the low mix and of the every-packet-a-DNS-query
+    mix, back to back into `tcpdump -i vA -w /dev/null` and into `nd-snifty -i vA
+    -f ""` (every chef) -> hub -> native eater: packets/s offered, captured and
+    dropped by each, dumplings delivered; then the high mix at 10,000 packets/s
+    (`tcpreplay --pps`) for latency from the packet's capture time to the eater.
+    `--live-args` adds flags to that kitchen (e.g. --immediate), `--live-snifty`
+    runs another nd-snifty binary (e.g. an older build).
+ 7. fan-in loss accounting (issue 18): 50
+    kitchens each replaying 20,000 DNS queries at full speed (-c DNSLookupChef)
+    into one hub and one `nd-print --json -c DNSLookupChef` eater: dumplings
+    sent (the kitchens' summaries), delivered, counted lost (the eater's final
+    loss line) and uncounted (sent - delivered - counted lost: must be 0), and
+    the hub's status listing the eater's loss. There is no baseline: the number
+    that matters is the uncounted one.
 
 Every process is started here and stopped here, on any exit; ports come from
 the kernel; every wait has a deadline. Exit status 0 when the pipeline ran and
@@ -233,6 +248,8 @@ class Bench:
         self.have_gateway = os.access(self.bin["gateway"], os.X_OK) and (
             os.access(self.bin["ws_clients"], os.X_OK) or shutil.which("node"))
         self.n = 0
+        self.wrap = []  # (6): ip netns exec NS, in front of every program started
+        self.live_args = []
 
     def log(self, name):
         self.n += 1
@@ -270,7 +287,7 @@ class Bench:
     # when their subscription is in place (they see the hub's status dumpling).
     def hub(self):
         pin, pout = free_port(), free_port()
-        p = start([self.bin["shifty"], "-a", "127.0.0.1", "--in-port", str(pin),
+        p = start(self.wrap + [self.bin["shifty"], "-a", "127.0.0.1", "--in-port", str(pin),
                    "--out-port", str(pout), "-f", "0.1"], self.log("hub"))
         p.ins, p.outs = "tcp://127.0.0.1:%d" % pin, "tcp://127.0.0.1:%d" % pout
         p.log = self.log_path
@@ -284,7 +301,7 @@ class Bench:
     def eater(self, hub, extra):
         ready = os.path.join(self.work, "ready-%d" % self.n)
         log = self.log("eater")
-        p = start([self.bin["eater"], "-H", hub.outs, "--ready-file", ready] + extra, log,
+        p = start(self.wrap + [self.bin["eater"], "-H", hub.outs, "--ready-file", ready] + extra, log,
                   stdout=subprocess.PIPE)
         p.log = log
         wait_for(lambda: os.path.exists(ready) or p.poll() is not None, 15, "the eater to subscribe")
@@ -586,22 +603,338 @@ class Bench:
                     "p99 < 5 ms", 5)
         self.results["m4"] = out
 
+    # (6) live capture on a veth pair, tcpdump and the kitchen back to back.
+    def live_ready(self, why):
+        if os.geteuid() != 0:
+            return "needs root"
+        for tool in ("ip", "tcpreplay", "tcpdump"):
+            if not shutil.which(tool):
+                return "%s is not installed" % tool
+        return None
+
+    def veth(self):
+        """Both ends of a veth pair in a namespace of their own (so that
+        nothing replayed can be routed anywhere): packets sent on B arrive on A."""
+        tag = os.getpid()
+        ns, a, b = "ndbench%d" % tag, "ndbA%d" % tag, "ndbB%d" % tag
+        self.ns = ns
+        def ip(*args):
+            r = subprocess.run(["ip"] + list(args), capture_output=True, text=True, timeout=20)
+            if r.returncode != 0:
+                raise BenchError("ip %s: %s" % (" ".join(args), r.stderr.strip()))
+        ip("netns", "add", ns)
+        ip("-n", ns, "link", "add", a, "type", "veth", "peer", "name", b)
+        # No IPv6 chatter (router solicitations, MLD) on the pair: only what is replayed.
+        for sysctl in ("all", "default"):
+            subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
+                            "net.ipv6.conf.%s.disable_ipv6=1" % sysctl], capture_output=True)
+        for dev in ("lo", a, b):
+            ip("-n", ns, "link", "set", dev, "up")
+        return ns, a, b
+
+    def unveth(self):
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
+
+    def replay(self, dev, pcap, speed):
+        log = self.log("tcpreplay")
+        r = subprocess.run(["ip", "netns", "exec", self.ns, "tcpreplay", "-i", dev] + speed
+                           + [pcap], capture_output=True, text=True, timeout=300)
+        with open(log, "a") as f:
+            f.write(r.stdout + r.stderr)
+        sent = re.search(r"Actual: (\d+) packets", r.stdout)
+        pps = re.search(r"Rated: .*?([\d.]+) pps", r.stdout)
+        failed = re.search(r"Failed packets:\s+(\d+)", r.stdout)
+        if r.returncode != 0 or not sent or not pps:
+            raise BenchError("tcpreplay failed (log %s)" % log)
+        return {"sent": int(sent.group(1)), "pps": float(pps.group(1)),
+                "failed": int(failed.group(1)) if failed else 0}
+
+    @staticmethod
+    def log_text(path):
+        with open(path, errors="replace") as f:
+            return f.read()
+
+    def tcpdump_run(self, a, b, pcap):
+        log = self.log("tcpdump-live")
+        p = start(self.wrap + ["tcpdump", "-i", a, "-w", "/dev/null"], log)
+        wait_for(lambda: "listening on" in self.log_text(log) or p.poll() is not None, 15,
+                 "tcpdump to listen")
+        rp = self.replay(b, pcap, ["--topspeed"])
+        # Asks tcpdump for its counts (SIGUSR1) until every packet sent is
+        # captured or dropped, or the counts stop moving for longer than its
+        # 1 s block timeout (what it has not captured by then, it won't).
+        last, since, deadline = None, time.monotonic(), time.monotonic() + 20
+        while time.monotonic() < deadline:
+            os.kill(p.pid, signal.SIGUSR1)
+            time.sleep(0.2)
+            text = self.log_text(log)
+            cap = re.findall(r"(\d+) packets captured", text)
+            drop = re.findall(r"(\d+) packets dropped by kernel", text)
+            now = int(cap[-1]) + int(drop[-1]) if cap and drop else -1
+            if now >= rp["sent"] or (now >= 0 and now == last and
+                                     time.monotonic() - since > 1.5):
+                break
+            if now != last:
+                last, since = now, time.monotonic()
+        self.peak("tcpdump", vm_hwm_kib(p))
+        stop(p)
+        text = self.log_text(log)
+        cap = re.findall(r"(\d+) packets captured", text)
+        drop = re.findall(r"(\d+) packets dropped by kernel", text)
+        ifdrop = re.findall(r"(\d+) packets dropped by interface", text)
+        if not cap or not drop:
+            raise BenchError("no counts from tcpdump (log %s)" % log)
+        return dict(rp, captured=int(cap[-1]), dropped=int(drop[-1]),
+                    ifdropped=int(ifdrop[-1]) if ifdrop else 0)
+
+    def snifty_live(self, a, hub, extra=()):
+        log = self.log("snifty-live")
+        p = start(self.wrap + [self.live_snifty, "-i", a, "-f", "", "-H", hub.ins, "-n", KITCHEN]
+                  + self.live_args + list(extra), log)
+        p.log = log
+        wait_for(lambda: re.search(r"hub at .* is listening", self.log_text(log))
+                 or p.poll() is not None, 15, "the live kitchen to reach the hub")
+        if p.poll() is not None:
+            raise BenchError("the live kitchen exited %s (log %s)" % (p.returncode, log))
+        return p
+
+    def end_snifty_live(self, p):
+        self.peak("nd-snifty", vm_hwm_kib(p))
+        rc = stop(p)
+        self.check(rc == 0, "the live nd-snifty exited %s on SIGTERM (log %s)" % (rc, p.log))
+        text = self.log_text(p.log)
+        m = re.search(r"summary: packets (\d+), .*dumplings (\d+), sent (\d+), not sent (\d+)"
+                      r".*kernel dropped (\d+), interface dropped (\d+)", text)
+        if not m:
+            raise BenchError("no summary from the live kitchen (log %s)" % p.log)
+        return dict(zip(("captured", "dumplings", "sent", "not_sent", "dropped", "ifdropped"),
+                        map(int, m.groups())))
+
+    def m6(self):
+        why = self.live_ready("(6)")
+        if why:
+            print("  (6) skipped: live capture %s" % why, flush=True)
+            return
+        self.where = "(6)"
+        out = {}
+        ns, a, b = self.veth()
+        self.wrap = ["ip", "netns", "exec", ns]
+        try:
+            for name, preset, n in (("low", "low", 20000 if self.smoke else 300000),
+                                    ("high", "high", 20000 if self.smoke else 200000)):
+                pcap, kinds = self.gen("live-" + name, n, preset)
+                expect = n if preset == "high" else kinds.get("dns", 0) + kinds.get("tls", 0)
+                runs = []
+                for _ in range(self.repeat):
+                    t = self.tcpdump_run(a, b, pcap)
+                    hub = self.hub()
+                    try:
+                        e = self.eater(hub, ["--chef", "*", "--count", str(expect), "--idle",
+                                             "3", "--timeout", "120"])
+                        k = self.snifty_live(a, hub)
+                        rp = self.replay(b, pcap, ["--topspeed"])
+                        r = result_json(e, e.log, 130, "the eater")
+                        k = self.end_snifty_live(k)
+                    finally:
+                        self.end_hub(hub)
+                    kr = dict(rp, **{x: k[x] for x in ("captured", "dropped", "ifdropped",
+                                                        "not_sent")},
+                              received=r["received"], gaps=r["gaps"], expected=expect)
+                    runs.append({"tcpdump": t, "snifty": kr})
+                    print("    tcpdump: %d sent at %s pps, %d captured, %d+%d dropped | "
+                          "nd-snifty: %d sent at %s pps, %d captured, %d+%d dropped, "
+                          "%d/%d dumplings" % (t["sent"], si(t["pps"]), t["captured"],
+                                               t["dropped"], t["ifdropped"], kr["sent"],
+                                               si(kr["pps"]), kr["captured"], kr["dropped"],
+                                               kr["ifdropped"], kr["received"], expect),
+                          flush=True)
+                    self.check(kr["captured"] > 0, "(6) the live kitchen captured nothing")
+                out[name] = runs
+                drops = lambda side: ",".join("%d" % (r[side]["dropped"] + r[side]["ifdropped"])
+                                              for r in runs)
+                met = all(r["snifty"]["dropped"] + r["snifty"]["ifdropped"] == 0
+                          for r in runs
+                          if r["tcpdump"]["dropped"] + r["tcpdump"]["ifdropped"] == 0)
+                self.row("(6) live capture, tcpreplay --topspeed, %s mix (%d pkts, %d dumplings)"
+                         % (name, n, expect),
+                         "tcpdump -i -w /dev/null: offered %s pps, dropped %s"
+                         % (si(statistics.median(r["tcpdump"]["pps"] for r in runs)),
+                            drops("tcpdump")),
+                         "nd-snifty -i%s -> hub -> eater: offered %s pps, dropped %s, "
+                         "dumplings %s of %d"
+                         % ((" " + " ".join(self.live_args)) if self.live_args else "",
+                            si(statistics.median(r["snifty"]["pps"] for r in runs)),
+                            drops("snifty"),
+                            ",".join(str(r["snifty"]["received"]) for r in runs), expect),
+                         "-", "no drop where tcpdump drops none", met)
+
+            # Latency at 10,000 packets/s: packet time (the kernel's) to the eater.
+            n = 5000 if self.smoke else 20000
+            pcap, _ = self.gen("live-lat", n, "high", 10000)
+            runs = []
+            for _ in range(self.repeat):
+                hub = self.hub()
+                try:
+                    e = self.eater(hub, ["--count", str(n), "--latency", "--packet-time",
+                                         "--idle", "3", "--timeout", "60"])
+                    k = self.snifty_live(a, hub)
+                    rp = self.replay(b, pcap, ["--pps", "10000"])
+                    r = result_json(e, e.log, 60, "the eater")
+                    k = self.end_snifty_live(k)
+                finally:
+                    self.end_hub(hub)
+                runs.append(dict(r, offered_pps=rp["pps"], sent=rp["sent"],
+                                 dropped=k["dropped"] + k["ifdropped"]))
+                self.check(0 <= r["p50_ms"] <= r["p99_ms"] <= r["max_ms"], "(6) latency numbers")
+            out["latency_10000"] = runs
+            med = lambda k: statistics.median(r[k] for r in runs)
+            lost = max(n - r["received"] + r["gaps"] for r in runs)
+            self.row("(6) live capture at 10k pkt/s (tcpreplay --pps, %d): packet time -> eater"
+                     % n, "-",
+                     "p50 %.3f / p99 %.3f / max %.3f ms, lost %d, dropped %s (worst p99 %.3f)"
+                     % (med("p50_ms"), med("p99_ms"), med("max_ms"), lost,
+                        ",".join(str(r["dropped"]) for r in runs),
+                        max(r["p99_ms"] for r in runs)),
+                     "-", "p99 < 5 ms", med("p99_ms") < 5 and lost == 0)
+        finally:
+            self.wrap = []
+            _cleanup()
+            self.unveth()
+        self.results["m6"] = out
+
+    def m7(self):
+        """(7) 50 kitchens at full speed into one hub and one filtered nd-print:
+        every dumpling sent is delivered or counted lost."""
+        self.where = "(7)"
+        nk, n = (8, 2000) if self.smoke else (50, 20000)
+        pcap, kinds = self.gen("fanin", n, "high")
+        printer = os.path.join(self.b, "eaters", "print", "nd-print")
+        hub = self.hub()
+        status_path = os.path.join(self.work, "status.jsonl")
+        out_path = os.path.join(self.work, "print.jsonl")
+        kitchens = []
+        try:
+            with open(status_path, "wb") as sf:
+                watch = start([printer, "-H", hub.outs, "-n", "watch", "-c", "SystemStatusChef",
+                               "--json"], self.log("watch"), stdout=sf)
+            with open(out_path, "wb") as of:
+                e = start([printer, "-H", hub.outs, "--hub-in", hub.ins, "-n", "bench7", "--json",
+                           "-c", "DNSLookupChef"], self.log("print"), stdout=of)
+            e.log = self.log_path
+
+            def status():
+                try:
+                    with open(status_path, "rb") as f:
+                        f.seek(max(0, os.path.getsize(status_path) - (4 << 20)))
+                        lines = f.read().decode(errors="replace").splitlines()
+                except OSError:
+                    return None
+                for line in reversed(lines[1:] if len(lines) > 1 else lines):
+                    try:
+                        return json.loads(line)["payload"]
+                    except ValueError:
+                        continue
+                return None
+
+            def entry(p):
+                for x in (p or {}).get("dumpling_eaters", []):
+                    if x.get("info_from_eater", {}).get("eater_name") == "bench7":
+                        return x["info_from_eater"]
+                return None
+            wait_for(lambda: entry(status()), 20, "the hub to list the eater")
+            t0 = time.monotonic()
+            for i in range(nk):
+                kitchens.append(start([self.bin["snifty"], "-r", pcap, "-H", hub.ins, "-n",
+                                       "k%02d" % i, "-p", "0", "-c", "DNSLookupChef"],
+                                      self.log("k%02d" % i)))
+                kitchens[-1].log = self.log_path
+            sent = {}
+            for k in kitchens:
+                k.wait(300)
+                _procs.remove(k)
+                if k.returncode != 0:
+                    raise BenchError("a kitchen exited %d (log %s)" % (k.returncode, k.log))
+                m = re.findall(r"summary: .*?dumplings \d+, sent (\d+),", open(k.log, errors="replace").read())
+                if not m:
+                    raise BenchError("no summary line in %s" % k.log)
+                sent["k%02d" % kitchens.index(k)] = int(m[-1])
+            wall = time.monotonic() - t0
+            total = sum(sent.values())
+            self.check(all(v >= kinds.get("dns", 0) for v in sent.values()),
+                       "(7) a kitchen sent fewer dumplings than the capture's %d DNS queries"
+                       % kinds.get("dns", 0))
+
+            def accounted():
+                ie = entry(status())
+                if not ie:
+                    return None
+                ks = {x["kitchen"]: x for x in ie.get("kitchens", [])}
+                if all(k in ks and ks[k]["received"] + ks[k]["lost"] >= v for k, v in sent.items()):
+                    return ie
+                return None
+            try:
+                listed = wait_for(accounted, 120, "the hub to list the eater's account of every "
+                                  "kitchen")
+            except BenchError as err:
+                print("  (7) %s" % err, flush=True)
+                listed = entry(status())
+            _signal_group(e, signal.SIGINT)
+            e.wait(30)
+            _procs.remove(e)
+            self.check(e.returncode == 0, "(7) nd-print exited %s (log %s)" % (e.returncode, e.log))
+            final = None
+            for line in reversed(open(e.log, errors="replace").read().splitlines()):
+                if line.startswith('{"loss"') and '"final": true' in line:
+                    final = json.loads(line)["loss"]
+                    break
+            if final is None:
+                raise BenchError("(7) nd-print wrote no final loss line (log %s)" % e.log)
+            delivered = 0
+            with open(out_path, "rb") as f:
+                for line in f:
+                    delivered += 1
+            stop(watch)
+        finally:
+            for k in kitchens:
+                if k.poll() is None:
+                    stop(k)
+            self.end_hub(hub)
+        lost = final["lost"]
+        uncounted = total - delivered - lost
+        self.check(final["received"] == delivered,
+                   "(7) nd-print says it received %d, printed %d" % (final["received"], delivered))
+        hub_lost = listed.get("lost") if listed else None
+        self.row("(7) %d kitchens x %d DNS queries at full speed -> hub -> nd-print -c "
+                 "DNSLookupChef" % (nk, n), "-",
+                 "sent %d in %.1f s: delivered %d, counted lost %d (hub lists %s), uncounted %d"
+                 % (total, wall, delivered, lost, hub_lost, uncounted), "-",
+                 "uncounted 0", uncounted == 0)
+        self.check(uncounted == 0, "(7) %d dumplings neither delivered nor counted" % uncounted)
+        self.results["m7"] = {"kitchens": nk, "packets": n, "sent": total, "delivered": delivered,
+                              "lost": lost, "hub_lists_lost": hub_lost, "uncounted": uncounted,
+                              "suspicious": final.get("suspicious"), "wall": wall}
+
     def m5(self):
         mib = lambda k: "%.1f MiB" % (k / 1024.0)
         targets = {"nd-snifty": 16, "nd-shifty": 16, "nd-gateway": 64}
+        # A live kitchen maps its capture ring (--buffer-size): not counted
+        # against the target, which is about the kitchen's own memory.
         for prog in ("nd-snifty", "nd-shifty", "nd-gateway"):
             seen = sorted((k.split(" in ")[1], v) for k, v in self.rss.items()
                           if k.startswith(prog + " in "))
             if not seen:
                 continue
-            worst = max(v for _, v in seen)
+            # (7)'s hub holds fifty kitchens' bursts in its pipes' queues
+            # (shown, not held to the target, which is about one kitchen).
+            own = [v for w, v in seen if w not in ("(6)", "(7)")]
+            worst = max(own) if own else 0
             t = targets[prog]
             base = "-"
             if prog == "nd-snifty" and "tcpdump in (1)" in self.rss:
                 base = "tcpdump -r: " + mib(self.rss["tcpdump in (1)"])
             self.row("(5) peak RSS %s" % prog, base,
                      ", ".join("%s %s" % (w, mib(v)) for w, v in seen), "-", "< %d MiB" % t,
-                     worst < t * 1024)
+                     (worst < t * 1024) if own else None)
         self.results["rss_kib"] = self.rss
 
 
@@ -654,7 +987,11 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="small sizes, one run: the pipeline works")
     ap.add_argument("--json", help="also write every number to this file")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs, captures)")
-    ap.add_argument("--only", default="1,2,3,4", help="measurements to run, e.g. 1,2 (5 always)")
+    ap.add_argument("--only", default="1,2,3,4,6,7", help="measurements to run, e.g. 1,2 (5 always)")
+    ap.add_argument("--live-args", default="", help="(6): more flags for the live kitchen, e.g. "
+                    "'--immediate'")
+    ap.add_argument("--live-snifty", help="(6): the nd-snifty binary to run live (default: the "
+                    "build's)")
     a = ap.parse_args()
     if a.smoke:
         a.repeat = 1
@@ -681,6 +1018,8 @@ def main():
         bt = "?"
     print("build: %s (%s)   work: %s" % (a.build, bt, work), flush=True)
     bench = Bench(os.path.abspath(a.build), work, a.repeat, a.smoke)
+    bench.live_args = a.live_args.split()
+    bench.live_snifty = os.path.abspath(a.live_snifty) if a.live_snifty else bench.bin["snifty"]
     bench.results = {"machine": m, "build_type": bt, "repeat": a.repeat, "smoke": a.smoke}
     only = set(a.only.split(","))
     ok = True
@@ -696,6 +1035,10 @@ def main():
                 print("  (3) skipped: no nd-gateway in the build or no node")
         if "4" in only:
             bench.m4()
+        if "6" in only:
+            bench.m6()
+        if "7" in only:
+            bench.m7()
         bench.m5()
     except (BenchError, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as e:
         print("FAILED: %s" % e, flush=True)
