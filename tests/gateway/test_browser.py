@@ -209,10 +209,11 @@ def run(st, b, pcap, procs):
     b.wait_js("document.getElementById('conn-status').textContent === 'live'", 20, "the page with ?token=")
     ok(True, "with --token-file, the page opened with ?token= connects")
     # While the hub or the gateway was down, Chromium logged each refused
-    # WebSocket and each 503 of /healthz: that is the page retrying and
-    # probing, not an error of the page.
+    # WebSocket and each 503 or refused connection of /healthz: that is the
+    # page retrying and probing, not an error of the page.
     errors = [e for e in b.console_errors() if "WebSocket connection to" not in e and
-              not ("/healthz - Failed to load resource" in e and "503" in e)]
+              not ("/healthz - Failed to load resource" in e and
+                   ("503" in e or "ERR_CONNECTION_REFUSED" in e))]
     ok(errors == [], "no other console errors", errors)
     ok(b.dialogs() == [], "no dialog opened")
 
