@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <zmq.h>
 
-#include "err.h"
+#include "netdumplings/err.h"
 
 #define S_EXAMPLES "an IPv4 or IPv6 address, a host name, or *"
 
