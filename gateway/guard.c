@@ -38,7 +38,7 @@ static int s_add_origins(const char *list)
     char *save = NULL;
     for (char *o = strtok_r(copy, ", ", &save); o; o = strtok_r(NULL, ", ", &save)) {
         if (s_guard.norigins == S_MAX_ORIGINS) {
-            nd_error("--allow-origin: at most %d origins", S_MAX_ORIGINS);
+            nd_usage("--allow-origin: at most %d origins", S_MAX_ORIGINS);
             free(copy);
             return -1;
         }
@@ -71,13 +71,13 @@ int gw_guard_option(int opt, const char *arg)
         return 0;
     case GW_OPT_PER_IP:
         if (nd_parse_long(arg, 1, 100000, &s_guard.per_ip) != 0) {
-            nd_error("--max-clients-per-ip: '%s' is not in 1-100000", arg);
+            nd_usage("--max-clients-per-ip: '%s' is not in 1-100000", arg);
             return -1;
         }
         return 0;
     case GW_OPT_HANDSHAKE_TIMEOUT:
         if (nd_parse_long(arg, 1, 3600, &s_guard.handshake_timeout) != 0) {
-            nd_error("--handshake-timeout: '%s' is not in 1-3600 seconds", arg);
+            nd_usage("--handshake-timeout: '%s' is not in 1-3600 seconds", arg);
             return -1;
         }
         return 0;

@@ -194,6 +194,7 @@ int main(int argc, char **argv)
     long v;
 
     int ch;
+    nd_cli_start(argc, argv, S_PROG);
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, all_opts, NULL) != 0)
         return ND_EXIT_USAGE;
@@ -204,10 +205,8 @@ int main(int argc, char **argv)
             char err[512];
             if (nd_endpoint_check(optarg, ch == 'H' ? "hub endpoint" : "--hub-in endpoint",
                                   ch == 'H' ? ND_PORT_HUB_OUT : ND_PORT_HUB_IN, err,
-                                  sizeof err) != 0) {
-                fprintf(stderr, S_PROG ": %s\n", err);
-                return ND_EXIT_USAGE;
-            }
+                                  sizeof err) != 0)
+                return nd_usage("%s", err);
             if (ch == 'H')
                 gw.hub_endpoint = optarg;
             else
@@ -215,18 +214,14 @@ int main(int argc, char **argv)
             break;
         }
         case 'p':
-            if (nd_parse_long(optarg, 0, 65535, &v) != 0) {
-                fprintf(stderr, S_PROG ": --port: '%s' is not a port number (0-65535)\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 0, 65535, &v) != 0)
+                return nd_usage("--port: '%s' is not a port number (0-65535)", optarg);
             gw.port = (int)v;
             break;
         case 'a': {
             char err[512];
-            if (nd_address_check(optarg, err, sizeof err) != 0) {
-                fprintf(stderr, S_PROG ": %s\n", err);
-                return nd_cli_try_help(S_PROG);
-            }
+            if (nd_address_check(optarg, err, sizeof err) != 0)
+                return nd_usage("%s", err);
             gw.address = optarg;
             break;
         }
@@ -237,22 +232,16 @@ int main(int argc, char **argv)
             gw.vendor_root = optarg;
             break;
         case 'm':
-            if (nd_parse_long(optarg, 1, 100000, &gw.max_clients) != 0) {
-                fprintf(stderr, S_PROG ": --max-clients: '%s' is not in 1-100000\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 100000, &gw.max_clients) != 0)
+                return nd_usage("--max-clients: '%s' is not in 1-100000", optarg);
             break;
         case 'b':
-            if (nd_parse_long(optarg, 16, 10000000, &gw.backlog) != 0) {
-                fprintf(stderr, S_PROG ": --backlog: '%s' is not in 16-10000000\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 16, 10000000, &gw.backlog) != 0)
+                return nd_usage("--backlog: '%s' is not in 16-10000000", optarg);
             break;
         case 'P':
-            if (nd_parse_long(optarg, 1, 3600, &gw.ping_secs) != 0) {
-                fprintf(stderr, S_PROG ": --ping: '%s' is not in 1-3600\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 3600, &gw.ping_secs) != 0)
+                return nd_usage("--ping: '%s' is not in 1-3600", optarg);
             break;
         case 't':
             if (strcmp(optarg, "ms") == 0) {
@@ -260,8 +249,7 @@ int main(int argc, char **argv)
             } else if (strcmp(optarg, "s") == 0) {
                 gw.seconds = true;
             } else {
-                fprintf(stderr, S_PROG ": --time-unit: '%s' is not ms or s\n", optarg);
-                return ND_EXIT_USAGE;
+                return nd_usage("--time-unit: '%s' is not ms or s", optarg);
             }
             break;
         case 'v':
@@ -282,11 +270,11 @@ int main(int argc, char **argv)
                 return ND_EXIT_USAGE;
             if (grc == 0)
                 break;
-            return nd_cli_try_help(S_PROG);
+            return nd_cli_try_help(NULL);
         }
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, S_PROG) != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
     nd_log_setup(S_PROG, quiet ? ND_LOG_ERROR : verbose ? ND_LOG_DEBUG : ND_LOG_INFO);
     lws_set_log_level(verbose >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR, s_lws_log);
@@ -314,10 +302,8 @@ int main(int argc, char **argv)
         return ND_EXIT_RUNTIME;
     }
 
-    if (gw_guard_setup(err, sizeof err) != 0) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (gw_guard_setup(err, sizeof err) != 0)
+        return nd_usage("%s", err);
     int rc = ND_EXIT_RUNTIME;
     gw.started = nd_monotonic();
     gw.ring = gw_ring_new((size_t)gw.backlog);
@@ -328,14 +314,14 @@ int main(int argc, char **argv)
     nd_signals_install(&gw.stop);
     int hrc = gw_hub_open(&gw, err, sizeof err);
     if (hrc != 0) {
-        nd_error("%s", err);
         if (hrc == -2)
-            rc = ND_EXIT_USAGE;
+            rc = nd_usage("%s", err);
+        else
+            nd_error("%s", err);
         goto out;
     }
     if (gw_heartbeat_open(&gw, err, sizeof err) != 0) {
-        nd_error("%s", err);
-        rc = ND_EXIT_USAGE;
+        rc = nd_usage("%s", err);
         goto out;
     }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "netdumplings/err.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
 #include "netdumplings/packet.h"
@@ -224,18 +225,18 @@ int sn_check_linktype(pcap_t *pcap, char *err, size_t errlen)
     return -1;
 }
 
-int sn_set_filter(pcap_t *pcap, const char *filter, char *err, size_t errlen)
+sn_filter_result_t sn_set_filter(pcap_t *pcap, const char *filter, char *err, size_t errlen)
 {
     struct bpf_program prog;
     if (pcap_compile(pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        snprintf(err, errlen, "invalid filter '%s': %s", filter, pcap_geterr(pcap));
-        return -1;
+        nd_errf(err, errlen, "invalid filter '%s': %s", filter, pcap_geterr(pcap));
+        return SN_FILTER_INVALID;
     }
     int rc = pcap_setfilter(pcap, &prog);
     pcap_freecode(&prog);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot install filter '%s': %s", filter, pcap_geterr(pcap));
-        return -2;
+        nd_errf(err, errlen, "cannot install filter '%s': %s", filter, pcap_geterr(pcap));
+        return SN_FILTER_NOT_INSTALLED;
     }
-    return 0;
+    return SN_FILTER_SET;
 }

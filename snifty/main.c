@@ -72,6 +72,9 @@ typedef struct {
     bool have_packet;
 } sn_t;
 
+/* A setup step's answer when the program goes on (else it is the exit status). */
+enum { SN_GO_ON = -1 };
+
 static volatile sig_atomic_t s_stop = 0;
 
 static void s_usage(FILE *out)
@@ -118,7 +121,7 @@ static void s_usage(FILE *out)
             "      --curve-secret FILE this kitchen's secret certificate (nd-keygen)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
             "  -q, --quiet             errors only\n"
-            "      --help              show this help and exit\n"
+            "  -h, --help              show this help and exit\n"
             "      --version           show the version and exit\n"
             "\n" ND_CLI_ENV_HELP "\n"
             "Reading a file (-r), the kitchen waits for the hub before the first dumpling\n"
@@ -158,7 +161,7 @@ static int s_serve_stdout(void *arg, const char *topic, size_t topic_len, const 
     return 0;
 }
 
-/* Parses argv into sn. Returns -1 to go on, else the exit code. */
+/* Parses argv into sn. Returns SN_GO_ON, else the exit status. */
 static int s_parse(sn_t *sn, int argc, char **argv)
 {
     enum {
@@ -174,7 +177,6 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         OPT_GENEVE_PORT,
         OPT_GTPU_PORT,
         OPT_TEREDO_PORT,
-        OPT_HELP,
         OPT_VERSION
     };
     static const struct option opts[] = {
@@ -203,7 +205,7 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         {"teredo-port", required_argument, NULL, OPT_TEREDO_PORT},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
@@ -212,7 +214,7 @@ static int s_parse(sn_t *sn, int argc, char **argv)
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, "chef") != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "i:r:f:B:s:n:H:c:lp:vqZ:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:r:f:B:s:n:H:c:lp:vqZ:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             sn->interface = optarg;
@@ -225,31 +227,25 @@ static int s_parse(sn_t *sn, int argc, char **argv)
                 sn->realtime = false;
             else if (strcmp(optarg, "realtime") == 0)
                 sn->realtime = true;
-            else {
-                nd_error("invalid --speed '%s' (max or realtime)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            else
+                return nd_usage("invalid --speed '%s' (max or realtime)", optarg);
             break;
         case 'f':
             sn->filter = optarg;
             break;
         case 'B': {
             long v;
-            if (nd_parse_long(optarg, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, &v) != 0) {
-                nd_error("invalid --buffer-size '%s' (MiB, %d-%d)", optarg, SN_BUFFER_MIB_MIN,
-                         SN_BUFFER_MIB_MAX);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, &v) != 0)
+                return nd_usage("invalid --buffer-size '%s' (MiB, %d-%d)", optarg,
+                                SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX);
             sn->capture.buffer_mib = (int)v;
             break;
         }
         case 's': {
             long v;
-            if (nd_parse_long(optarg, SN_SNAPLEN_MIN, SN_SNAPLEN_MAX, &v) != 0) {
-                nd_error("invalid --snaplen '%s' (bytes, %d-%d)", optarg, SN_SNAPLEN_MIN,
-                         SN_SNAPLEN_MAX);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, SN_SNAPLEN_MIN, SN_SNAPLEN_MAX, &v) != 0)
+                return nd_usage("invalid --snaplen '%s' (bytes, %d-%d)", optarg, SN_SNAPLEN_MIN,
+                                SN_SNAPLEN_MAX);
             sn->capture.snaplen = (int)v;
             break;
         }
@@ -257,69 +253,54 @@ static int s_parse(sn_t *sn, int argc, char **argv)
             sn->capture.immediate = true;
             break;
         case 'n':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid kitchen name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (!nd_name_valid(optarg))
+                return nd_usage("invalid kitchen name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
             sn->kitchen_name = optarg;
             break;
         case 'H': {
             char err[512];
-            if (nd_endpoint_check(optarg, "hub endpoint", ND_PORT_HUB_IN, err, sizeof err) != 0) {
-                nd_error("%s", err);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_endpoint_check(optarg, "hub endpoint", ND_PORT_HUB_IN, err, sizeof err) != 0)
+                return nd_usage("%s", err);
             sn->hub = optarg;
             break;
         }
         case 'c':
-            if (sn->nchefs == SN_MAX_CHEFS) {
-                nd_error("too many --chef options (at most %d)", SN_MAX_CHEFS);
-                return ND_EXIT_USAGE;
-            }
+            if (sn->nchefs == SN_MAX_CHEFS)
+                return nd_usage("too many --chef options (at most %d)", SN_MAX_CHEFS);
             sn->chefs[sn->nchefs++] = optarg;
             break;
         case OPT_CHEF_OPT:
-            if (sn->nchef_opts == SN_MAX_CHEF_OPTS) {
-                nd_error("too many --chef-opt options (at most %d)", SN_MAX_CHEF_OPTS);
-                return ND_EXIT_USAGE;
-            }
+            if (sn->nchef_opts == SN_MAX_CHEF_OPTS)
+                return nd_usage("too many --chef-opt options (at most %d)", SN_MAX_CHEF_OPTS);
             sn->chef_opts[sn->nchef_opts++] = optarg;
             break;
         case OPT_CHEF_MODULE:
-            if (sn->nmodules == SN_MAX_MODULES) {
-                nd_error("too many --chef-module options (at most %d)", SN_MAX_MODULES);
-                return ND_EXIT_USAGE;
-            }
+            if (sn->nmodules == SN_MAX_MODULES)
+                return nd_usage("too many --chef-module options (at most %d)", SN_MAX_MODULES);
             sn->modules[sn->nmodules++] = optarg;
             break;
         case 'l':
             sn->chef_list = true; /* after every --chef-module is loaded */
             break;
         case 'p':
-            if (nd_parse_double(optarg, 0, 86400, &sn->poke_interval) != 0) {
-                nd_error("invalid --poke-interval '%s' (seconds, 0-86400; 0 disables)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 86400, &sn->poke_interval) != 0)
+                return nd_usage("invalid --poke-interval '%s' (seconds, 0-86400; 0 disables)",
+                                optarg);
             break;
         case OPT_STDOUT:
             sn->to_stdout = true;
             break;
         case OPT_LINGER:
-            if (nd_parse_double(optarg, 0, 3600, &sn->linger) != 0) {
-                nd_error("invalid --linger '%s' (seconds, 0-3600)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 3600, &sn->linger) != 0)
+                return nd_usage("invalid --linger '%s' (seconds, 0-3600)", optarg);
             break;
         case OPT_VXLAN_PORT:
         case OPT_GENEVE_PORT:
         case OPT_GTPU_PORT:
         case OPT_TEREDO_PORT: {
             long port;
-            if (nd_parse_long(optarg, 0, 65535, &port) != 0) {
-                nd_error("invalid tunnel port '%s' (0-65535; 0: off)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 0, 65535, &port) != 0)
+                return nd_usage("invalid tunnel port '%s' (0-65535; 0: off)", optarg);
             nd_packet_set_udp_tunnel_port((nd_udp_tunnel_t)(c - OPT_VXLAN_PORT), (uint16_t)port);
             break;
         }
@@ -332,7 +313,7 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         case OPT_CURVE_SECRET:
             sn->curve_secret = optarg;
             break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
@@ -341,62 +322,54 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         default:
             if (nd_cli_verbosity(c, &level))
                 break;
-            return nd_cli_try_help("nd-snifty");
+            return nd_cli_try_help(NULL);
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, "nd-snifty") != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
-    if (sn->interface && sn->file) {
-        nd_error("give either -i/--interface or -r/--read, not both");
-        return ND_EXIT_USAGE;
-    }
+    if (sn->interface && sn->file)
+        return nd_usage("give either -i/--interface or -r/--read, not both");
     nd_log_setup("nd-snifty", (nd_log_level_t)level);
-    return -1;
+    return SN_GO_ON;
 }
 
 /* Loads the --chef-module plugins, so that a bad one is a usage error (exit 2)
  * and --chef-list and -c see every chef. Called only once privileges are
  * dropped (privs.c): no plugin code, not even its constructors, runs as root.
- * Returns -1 to go on, else the exit code. */
+ * Returns SN_GO_ON, else the exit status. */
 static int s_load_modules(sn_t *sn)
 {
     char err[1024];
     sn->mods = sn_modules_new(sn->modules, sn->nmodules, err, sizeof err);
     if (!sn->mods) {
-        nd_error("--chef-module %s", err);
-        if (strstr(err, strerror(EACCES))) {
-            struct passwd *pw = getpwuid(geteuid());
-            nd_error("(the kitchen reads plugins after dropping privileges, as user %s: make "
-                     "the file and its folders readable by that user, or name another user "
-                     "with --user)",
-                     pw ? pw->pw_name : "?");
-        }
-        return ND_EXIT_USAGE;
+        if (!strstr(err, strerror(EACCES)))
+            return nd_usage("--chef-module %s", err);
+        struct passwd *pw = getpwuid(geteuid());
+        return nd_usage("--chef-module %s (the kitchen reads plugins after dropping "
+                        "privileges, as user %s: make the file and its folders readable by "
+                        "that user, or name another user with --user)",
+                        err, pw ? pw->pw_name : "?");
     }
     if (sn->chef_list) {
         sn_modules_print(sn->mods, stdout);
         sn_modules_destroy(&sn->mods);
         return ND_EXIT_OK;
     }
-    return -1;
+    return SN_GO_ON;
 }
 
-/* Builds the kitchen with the chosen chefs. Returns -1 to go on, else the exit code. */
+/* Builds the kitchen with the chosen chefs. Returns SN_GO_ON, else the exit status. */
 static int s_make_kitchen(sn_t *sn)
 {
     char err[512];
     nd_serve_fn *serve = sn->to_stdout ? s_serve_stdout : sn_pub_serve;
     void *arg = sn->to_stdout ? (void *)sn : (void *)sn->pub;
     sn->kitchen = nd_kitchen_new(sn->kitchen_name, serve, arg, err, sizeof err);
-    if (!sn->kitchen) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (!sn->kitchen)
+        return nd_usage("%s", err);
     for (size_t i = 0; i < sn->nchef_opts; i++) {
-        if (nd_kitchen_chef_opt(sn->kitchen, sn->chef_opts[i], err, sizeof err) != 0) {
-            nd_error("--chef-opt '%s': %s", sn->chef_opts[i], err);
-            return ND_EXIT_USAGE;
-        }
+        if (nd_kitchen_chef_opt(sn->kitchen, sn->chef_opts[i], err, sizeof err) != 0)
+            return nd_usage("--chef-opt '%s': %s", sn->chef_opts[i], err);
     }
     if (sn->nchefs == 0) {
         const nd_chef_def_t *def;
@@ -406,22 +379,19 @@ static int s_make_kitchen(sn_t *sn)
                 return ND_EXIT_RUNTIME;
             }
         }
-        return -1;
+        return SN_GO_ON;
     }
     for (size_t i = 0; i < sn->nchefs; i++) {
         const nd_chef_def_t *def = sn_modules_find(sn->mods, sn->chefs[i]);
         if (!def) {
             char known[1024];
             sn_modules_names(sn->mods, known, sizeof known);
-            nd_error("unknown chef '%s'; known chefs: %s", sn->chefs[i], known);
-            return ND_EXIT_USAGE;
+            return nd_usage("unknown chef '%s'; known chefs: %s", sn->chefs[i], known);
         }
-        if (nd_kitchen_add_chef(sn->kitchen, def, err, sizeof err) != 0) {
-            nd_error("chef %s: %s", sn->chefs[i], err);
-            return ND_EXIT_USAGE;
-        }
+        if (nd_kitchen_add_chef(sn->kitchen, def, err, sizeof err) != 0)
+            return nd_usage("chef %s: %s", sn->chefs[i], err);
     }
-    return -1;
+    return SN_GO_ON;
 }
 
 static void s_handle_packet(sn_t *sn, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -621,9 +591,9 @@ int main(int argc, char **argv)
         .linger = 10,
         .capture = {SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_DEFAULT, false},
     };
-    nd_log_setup("nd-snifty", ND_LOG_INFO);
+    nd_cli_start(argc, argv, "nd-snifty");
     int rc = s_parse(&sn, argc, argv);
-    if (rc >= 0)
+    if (rc != SN_GO_ON)
         return rc;
     if (sn.chef_list) {
         /* Listing loads the plugins too: not as root either. */
@@ -644,14 +614,12 @@ int main(int argc, char **argv)
     if (!sn.to_stdout) {
         /* Keys are read now, while the secret file is still readable. */
         if (nd_curve_client_setup(sn.curve_server_key, sn.curve_secret, err, sizeof err) != 0) {
-            nd_error("%s", err);
-            rc = ND_EXIT_USAGE;
+            rc = nd_usage("%s", err);
             goto done;
         }
         sn.pub = sn_pub_new(sn.hub, sn.file != NULL, &s_stop, err, sizeof err);
         if (!sn.pub) {
-            nd_error("%s", err);
-            rc = ND_EXIT_USAGE;
+            rc = nd_usage("%s", err);
             goto done;
         }
     } else {
@@ -678,10 +646,13 @@ int main(int argc, char **argv)
         goto done;
     }
     sn.linktype = pcap_datalink(sn.pcap);
-    int frc = sn_set_filter(sn.pcap, sn.filter, err, sizeof err);
-    if (frc != 0) {
+    sn_filter_result_t frc = sn_set_filter(sn.pcap, sn.filter, err, sizeof err);
+    if (frc == SN_FILTER_INVALID) {
+        rc = nd_usage("%s", err);
+        goto done;
+    }
+    if (frc != SN_FILTER_SET) {
         nd_error("%s", err);
-        rc = frc == -1 ? ND_EXIT_USAGE : ND_EXIT_RUNTIME;
         goto done;
     }
     /* Least privilege: the capture is open, so root (or CAP_NET_RAW) is no
@@ -691,9 +662,9 @@ int main(int argc, char **argv)
         goto done;
     }
     int krc = s_load_modules(&sn);
-    if (krc < 0)
+    if (krc == SN_GO_ON)
         krc = s_make_kitchen(&sn);
-    if (krc >= 0) {
+    if (krc != SN_GO_ON) {
         rc = krc;
         goto done;
     }

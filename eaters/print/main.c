@@ -54,7 +54,7 @@ static void s_usage(FILE *out)
             "      --hub-in ENDPOINT       where this eater's heartbeat (received, lost)\n"
             "                              goes (default: the --hub host, port 11347)\n"
             "  -q, --quiet                 errors only\n" ND_CURVE_CLIENT_HELP
-            "      --help                  show this help and exit\n"
+            "  -h, --help                  show this help and exit\n"
             "      --version               show the version and exit\n"
             "\n" ND_CLI_ENV_HELP "\n"
             "Text format, as netdumplings' printer, one header line per dumpling:\n"
@@ -173,7 +173,6 @@ int main(int argc, char **argv)
         OPT_JSON,
         OPT_COUNT,
         OPT_TIMEOUT,
-        OPT_HELP,
         OPT_VERSION
     };
     static const struct option opts[] = {
@@ -192,7 +191,7 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         ND_EATER_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -204,24 +203,20 @@ int main(int argc, char **argv)
     double timeout = -1;
     int level = ND_LOG_INFO;
     int c;
-    nd_log_setup("nd-print", ND_LOG_INFO);
+    nd_cli_start(argc, argv, "nd-print");
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, "chef,kitchen") != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "c:k:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "hc:k:", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
         case 'k':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid %s name '%s' (1-64 chars of [A-Za-z0-9_.-])",
-                         c == 'c' ? "chef" : "kitchen", optarg);
-                return ND_EXIT_USAGE;
-            }
-            if ((c == 'c' ? nchefs : nkitchens) == PR_MAX_FILTERS) {
-                nd_error("too many --%s options (at most %d)", c == 'c' ? "chef" : "kitchen",
-                         PR_MAX_FILTERS);
-                return ND_EXIT_USAGE;
-            }
+            if (!nd_name_valid(optarg))
+                return nd_usage("invalid %s name '%s' (1-64 chars of [A-Za-z0-9_.-])",
+                                c == 'c' ? "chef" : "kitchen", optarg);
+            if ((c == 'c' ? nchefs : nkitchens) == PR_MAX_FILTERS)
+                return nd_usage("too many --%s options (at most %d)", c == 'c' ? "chef" : "kitchen",
+                                PR_MAX_FILTERS);
             if (c == 'c')
                 chefs[nchefs++] = optarg;
             else
@@ -247,18 +242,14 @@ int main(int argc, char **argv)
             pr.json = true;
             break;
         case OPT_COUNT:
-            if (nd_parse_long(optarg, 1, 1000000000L, &pr.count) != 0) {
-                nd_error("invalid --count '%s' (a whole number >= 1)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 1000000000L, &pr.count) != 0)
+                return nd_usage("invalid --count '%s' (a whole number >= 1)", optarg);
             break;
         case OPT_TIMEOUT:
-            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0) {
-                nd_error("invalid --timeout '%s' (seconds >= 0)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0)
+                return nd_usage("invalid --timeout '%s' (seconds >= 0)", optarg);
             break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
@@ -268,11 +259,11 @@ int main(int argc, char **argv)
             int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
             if (took > 0)
                 break;
-            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help("nd-print");
+            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help(NULL);
         }
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, "nd-print") != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
     nd_log_setup("nd-print", (nd_log_level_t)level);
     pr.verbose = level >= ND_LOG_DEBUG;
@@ -289,10 +280,8 @@ int main(int argc, char **argv)
                                .on_loss = s_on_loss};
     char err[512];
     nd_eater_t *eater = nd_eater_new(&config, &cb, &pr, err, sizeof err);
-    if (!eater) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (!eater)
+        return nd_usage("%s", err);
     int rc = nd_eater_run(eater, &stop, timeout);
     nd_eater_stats_t st;
     nd_eater_stats(eater, &st);

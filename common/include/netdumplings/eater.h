@@ -90,7 +90,8 @@ enum { ND_EATER_OPT_HUB_IN = 0x2100 };
 
 /* Takes one of the shared options into `config` and `*level` (an
  * nd_log_level_t). Returns 1 when it took it, 0 when `opt` is not one of them,
- * -1 on a bad value (logged: a usage error). */
+ * -1 on a bad value (reported as a usage error by nd_usage(): exit with
+ * ND_EXIT_USAGE). */
 int nd_eater_option(int opt, const char *arg, nd_eater_config_t *config, int *level);
 
 #endif
