@@ -217,7 +217,7 @@ static void s_heartbeat_tick(nd_eater_t *self, bool last)
 nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbacks_t *cb, void *arg,
                          char *err, size_t errlen)
 {
-    const char *hub = config && config->hub ? config->hub : "tcp://localhost:11349";
+    const char *hub = config && config->hub ? config->hub : ND_HUB_OUT_DEFAULT;
     const char *name = config && config->eater_name ? config->eater_name : "nd_eater";
     if (!cb || !cb->on_dumpling) {
         snprintf(err, errlen, "on_dumpling callback is required");

@@ -26,7 +26,6 @@ static struct {
     const char *cert, *key;
     long per_ip;
     long handshake_timeout;
-    const char *curve_server_key, *curve_secret;
     nd_ratelimit_t rl;
 } s_guard = {.per_ip = 100, .handshake_timeout = 10};
 
@@ -81,14 +80,8 @@ int gw_guard_option(int opt, const char *arg)
             return -1;
         }
         return 0;
-    case GW_OPT_CURVE_SERVER_KEY:
-        s_guard.curve_server_key = arg;
-        return 0;
-    case GW_OPT_CURVE_SECRET:
-        s_guard.curve_secret = arg;
-        return 0;
     default:
-        return 1;
+        return nd_curve_client_option(opt, arg) ? 0 : 1;
     }
 }
 
@@ -124,7 +117,7 @@ int gw_guard_setup(char *err, size_t errlen)
         }
         s_guard.token_len = n;
     }
-    if (nd_curve_client_setup(s_guard.curve_server_key, s_guard.curve_secret, err, errlen) != 0)
+    if (nd_curve_client_setup(NULL, NULL, err, errlen) != 0)
         return -1;
     return 0;
 }

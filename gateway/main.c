@@ -25,41 +25,65 @@
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: " S_PROG " [OPTION]...\n"
-            "Serve the hub's dumplings as JSON over WebSocket, and the live web page,\n"
-            "on one HTTP port.\n"
-            "\n"
-            "  -H, --hub ENDPOINT      the hub's XPUB (default tcp://localhost:%d; IPv6 in\n"
-            "                          brackets: tcp://[2001:db8::1]:11349)\n"
-            "      --hub-in ENDPOINT   the hub's in port, for the gateway's heartbeat (its\n"
-            "                          client and lag counts in the hub's status; default:\n"
-            "                          the --hub host, port 11347)\n"
-            "  -p, --port PORT         HTTP and WebSocket port (default %d; 0 = any free)\n"
-            "  -a, --address ADDR      listen on this address only: IPv4, IPv6 ([brackets]\n"
-            "                          optional), a host or interface name (default *: all,\n"
-            "                          IPv4 and IPv6)\n"
-            "  -w, --web-root DIR      the web page's files (default: %s if it exists,\n"
-            "                          else the source tree's eaters/web)\n"
-            "      --vendor-root DIR   the page's libraries (Chart.js), served under\n"
-            "                          /vendor/ (default %s)\n"
-            "  -m, --max-clients N     WebSocket clients at once (default 1000)\n"
-            "  -b, --backlog N         dumplings a client may fall behind before it is\n"
-            "                          closed with 4008 \"lagging\" (default 16384)\n"
-            "  -t, --time-unit UNIT    creation_time in ms (default) or s (netdumplings 0.5);\n"
-            "                          a client may ask for its own: ?time_unit=s or ms\n"
-            "      --ping SECS         ping a client silent for SECS, drop it after twice\n"
-            "                          that without an answer (default 20)\n" GW_GUARD_HELP
-            "  -v, --verbose           more log lines (repeat for lws warnings)\n"
-            "  -q, --quiet             errors only\n"
-            "  -h, --help              this help\n"
-            "  -V, --version           version\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "WebSocket: ws://HOST:PORT/?chef=NAME&kitchen=NAME, optional first message\n"
-            "{\"eater_name\": \"..\", \"chef_filter\": [..], \"kitchen_filter\": [..]}.\n"
-            "HTTP: / (the page), /metrics (Prometheus), /healthz (200 hub up, 503 down).\n"
-            "Exit status: 0 ok, 1 runtime error (e.g. port in use), 2 usage error.\n",
-            ND_PORT_HUB_OUT, ND_PORT_GATEWAY, ND_WEB_ROOT, GW_VENDOR_ROOT);
+    fprintf(
+        out,
+        "Usage: " S_PROG " [OPTION]...\n"
+        "Serve the hub's dumplings as JSON over WebSocket, and the live web page,\n"
+        "on one HTTP port.\n"
+        "\n"
+        "  -H, --hub ENDPOINT      the hub's XPUB (default " ND_HUB_OUT_DEFAULT "; IPv6 in\n"
+        "                          brackets: tcp://[2001:db8::1]:" ND_STR(
+            ND_PORT_HUB_OUT) ")\n"
+                             "      --hub-in ENDPOINT   the hub's in port, for the gateway's "
+                             "heartbeat (its\n"
+                             "                          client and lag counts in the hub's status; "
+                             "default:\n"
+                             "                          the --hub host, port " ND_STR(
+                                 ND_PORT_HUB_IN) ")\n"
+                                                 "  -p, --port PORT         HTTP and WebSocket "
+                                                 "port (default %d; 0 = any free)\n"
+                                                 "  -a, --address ADDR      listen on this address "
+                                                 "only: IPv4, IPv6 ([brackets]\n"
+                                                 "                          optional), a host or "
+                                                 "interface name (default *: all,\n"
+                                                 "                          IPv4 and IPv6)\n"
+                                                 "  -w, --web-root DIR      the web page's files "
+                                                 "(default: %s if it exists,\n"
+                                                 "                          else the source tree's "
+                                                 "eaters/web)\n"
+                                                 "      --vendor-root DIR   the page's libraries "
+                                                 "(Chart.js), served under\n"
+                                                 "                          /vendor/ (default %s)\n"
+                                                 "  -m, --max-clients N     WebSocket clients at "
+                                                 "once (default 1000)\n"
+                                                 "  -b, --backlog N         dumplings a client may "
+                                                 "fall behind before it is\n"
+                                                 "                          closed with 4008 "
+                                                 "\"lagging\" (default 16384)\n"
+                                                 "  -t, --time-unit UNIT    creation_time in ms "
+                                                 "(default) or s (netdumplings 0.5);\n"
+                                                 "                          a client may ask for "
+                                                 "its own: ?time_unit=s or ms\n"
+                                                 "      --ping SECS         ping a client silent "
+                                                 "for SECS, drop it after twice\n"
+                                                 "                          that without an answer "
+                                                 "(default 20)\n" GW_GUARD_HELP
+                                                 "  -v, --verbose           more log lines (repeat "
+                                                 "for lws warnings)\n"
+                                                 "  -q, --quiet             errors only\n"
+                                                 "  -h, --help              this help\n"
+                                                 "  -V, --version           version\n"
+                                                 "\n" ND_CLI_ENV_HELP "\n"
+                                                 "WebSocket: "
+                                                 "ws://HOST:PORT/?chef=NAME&kitchen=NAME, optional "
+                                                 "first message\n"
+                                                 "{\"eater_name\": \"..\", \"chef_filter\": [..], "
+                                                 "\"kitchen_filter\": [..]}.\n"
+                                                 "HTTP: / (the page), /metrics (Prometheus), "
+                                                 "/healthz (200 hub up, 503 down).\n"
+                                                 "Exit status: 0 ok, 1 runtime error (e.g. port in "
+                                                 "use), 2 usage error.\n",
+        ND_PORT_GATEWAY, ND_WEB_ROOT, GW_VENDOR_ROOT);
 }
 
 static void s_lws_log(int level, const char *line)
@@ -182,9 +206,7 @@ int main(int argc, char **argv)
     memcpy(all_opts + nopts, guard_opts, sizeof guard_opts);
     all_opts[nopts + sizeof guard_opts / sizeof guard_opts[0]] = opts[nopts];
     static gw_t gw; /* static: the signal flag lives in it */
-    char hub_default[64];
-    snprintf(hub_default, sizeof hub_default, "tcp://localhost:%d", ND_PORT_HUB_OUT);
-    gw.hub_endpoint = hub_default;
+    gw.hub_endpoint = ND_HUB_OUT_DEFAULT;
     gw.port = ND_PORT_GATEWAY;
     gw.max_clients = 1000;
     gw.backlog = 16384;

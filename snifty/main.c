@@ -49,10 +49,8 @@ typedef struct {
     double poke_interval;
     double linger;
     bool to_stdout;
-    const char *user;             /* --user: drop to it after opening the capture */
-    const char *curve_server_key; /* --curve-server-key: the hub's public certificate */
-    const char *curve_secret;     /* --curve-secret: this kitchen's certificate */
-    sn_capture_opts_t capture;    /* --buffer-size, --snaplen, --immediate */
+    const char *user;          /* --user: drop to it after opening the capture */
+    sn_capture_opts_t capture; /* --buffer-size, --snaplen, --immediate */
 
     /* State. */
     pcap_t *pcap;
@@ -79,62 +77,81 @@ static volatile sig_atomic_t s_stop = 0;
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-snifty [OPTION]...\n"
-            "A netdumplings kitchen: captures packets, hands them to chefs, and publishes\n"
-            "the chefs' dumplings to a hub (nd-shifty).\n"
-            "\n"
-            "  -i, --interface IFACE   capture live on IFACE ('any' for all; default: libpcap's\n"
-            "                          default device). Needs root or CAP_NET_RAW.\n"
-            "  -r, --read FILE         read packets from a pcap or pcapng FILE instead\n"
-            "      --speed max|realtime  how fast to read FILE (default max)\n"
-            "  -f, --filter BPF        capture filter (default \"tcp or udp or arp\")\n"
-            "  -B, --buffer-size MIB   the kernel's capture ring, %d-%d MiB (default %d: rides\n"
-            "                          out a stall of the kitchen of ~0.5 s)\n"
-            "  -s, --snaplen BYTES     bytes kept of each packet, %d-%d (default %d: whole\n"
-            "                          packets; costs ring space only with --immediate)\n"
-            "      --immediate         hand over each packet as it comes (TPACKET_V2) rather\n"
-            "                          than in blocks every %d ms; every packet then takes a\n"
-            "                          slot sized from --snaplen (at least ~64 KiB with\n"
-            "                          receive offloads): the ring holds far fewer packets\n"
-            "  -n, --kitchen-name NAME this kitchen's name (default default_kitchen)\n"
-            "  -H, --hub ENDPOINT      the hub's in port (default tcp://localhost:%d; IPv6\n"
-            "                          in brackets: tcp://[2001:db8::1]:11347)\n"
-            "  -c, --chef NAME         run this chef (repeatable; default: every built-in and\n"
-            "                          every loaded chef)\n"
-            "      --chef-opt CHEF:KEY=VALUE  an option for a chef (repeatable)\n"
-            "  -l, --chef-list         list the chefs (built-in, then per module) and exit\n"
-            "      --chef-module PATH  load the plugin chefs of the shared object PATH\n"
-            "                          (repeatable; docs/writing-chefs.md)\n"
-            "  -p, --poke-interval SECS  seconds between interval dumplings (default 5;\n"
-            "                          0: none, except the one at the end of a file)\n"
-            "      --stdout            print each dumpling as one JSON line on stdout instead\n"
-            "                          of publishing to a hub\n"
-            "      --linger SECS       at exit, wait up to SECS for dumplings still queued to\n"
-            "                          leave (default 10)\n"
-            "      --vxlan-port N, --geneve-port N, --gtpu-port N, --teredo-port N\n"
-            "                          the UDP port of each tunnel whose inner packets the\n"
-            "                          chefs see (defaults 4789, 6081, 2152, 3544; 0: off)\n"
-            "  -Z, --user USER         after opening the capture, run as USER with no\n"
-            "                          capabilities (default when root: nobody)\n"
-            "      --curve-server-key FILE  the hub's public certificate: talk CURVE\n"
-            "      --curve-secret FILE this kitchen's secret certificate (nd-keygen)\n"
-            "  -v, --verbose           more log lines (repeat for more)\n"
-            "  -q, --quiet             errors only\n"
-            "  -h, --help              show this help and exit\n"
-            "      --version           show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Reading a file (-r), the kitchen waits for the hub before the first dumpling\n"
-            "(as long as it takes, saying once that it waits) and never drops one; pokes\n"
-            "follow the capture's clock, plus one at the end of the file. Capturing live, it\n"
-            "never waits: dumplings made while the hub is away are dropped and counted, and\n"
-            "delivery resumes by itself when the hub is back. A capture file cut short is\n"
-            "read up to the break, with a warning. A one-line summary goes to stderr at the\n"
-            "end (packets, malformed, dumplings made, sent to the hub, not sent).\n"
-            "Exit status: 0 done or stopped by SIGINT/SIGTERM, 1 runtime error (capture,\n"
-            "file), 2 usage error (flags, names, filter, hub endpoint).\n",
-            SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_MIN,
-            SN_SNAPLEN_MAX, SN_SNAPLEN_DEFAULT, SN_BLOCK_TIMEOUT_MS, ND_PORT_HUB_IN);
+    fprintf(
+        out,
+        "Usage: nd-snifty [OPTION]...\n"
+        "A netdumplings kitchen: captures packets, hands them to chefs, and publishes\n"
+        "the chefs' dumplings to a hub (nd-shifty).\n"
+        "\n"
+        "  -i, --interface IFACE   capture live on IFACE ('any' for all; default: libpcap's\n"
+        "                          default device). Needs root or CAP_NET_RAW.\n"
+        "  -r, --read FILE         read packets from a pcap or pcapng FILE instead\n"
+        "      --speed max|realtime  how fast to read FILE (default max)\n"
+        "  -f, --filter BPF        capture filter (default \"tcp or udp or arp\")\n"
+        "  -B, --buffer-size MIB   the kernel's capture ring, %d-%d MiB (default %d: rides\n"
+        "                          out a stall of the kitchen of ~0.5 s)\n"
+        "  -s, --snaplen BYTES     bytes kept of each packet, %d-%d (default %d: whole\n"
+        "                          packets; costs ring space only with --immediate)\n"
+        "      --immediate         hand over each packet as it comes (TPACKET_V2) rather\n"
+        "                          than in blocks every %d ms; every packet then takes a\n"
+        "                          slot sized from --snaplen (at least ~64 KiB with\n"
+        "                          receive offloads): the ring holds far fewer packets\n"
+        "  -n, --kitchen-name NAME this kitchen's name (default default_kitchen)\n"
+        "  -H, --hub ENDPOINT      the hub's in port (default " ND_HUB_IN_DEFAULT "; IPv6\n"
+        "                          in brackets: tcp://[2001:db8::1]:" ND_STR(
+            ND_PORT_HUB_IN) ")\n"
+                            "  -c, --chef NAME         run this chef (repeatable; default: every "
+                            "built-in and\n"
+                            "                          every loaded chef)\n"
+                            "      --chef-opt CHEF:KEY=VALUE  an option for a chef (repeatable)\n"
+                            "  -l, --chef-list         list the chefs (built-in, then per module) "
+                            "and exit\n"
+                            "      --chef-module PATH  load the plugin chefs of the shared object "
+                            "PATH\n"
+                            "                          (repeatable; docs/writing-chefs.md)\n"
+                            "  -p, --poke-interval SECS  seconds between interval dumplings "
+                            "(default 5;\n"
+                            "                          0: none, except the one at the end of a "
+                            "file)\n"
+                            "      --stdout            print each dumpling as one JSON line on "
+                            "stdout instead\n"
+                            "                          of publishing to a hub\n"
+                            "      --linger SECS       at exit, wait up to SECS for dumplings "
+                            "still queued to\n"
+                            "                          leave (default 10)\n"
+                            "      --vxlan-port N, --geneve-port N, --gtpu-port N, --teredo-port "
+                            "N\n"
+                            "                          the UDP port of each tunnel whose inner "
+                            "packets the\n"
+                            "                          chefs see (defaults 4789, 6081, 2152, 3544; "
+                            "0: off)\n"
+                            "  -Z, --user USER         after opening the capture, run as USER with "
+                            "no\n"
+                            "                          capabilities (default when root: "
+                            "nobody)\n" ND_CURVE_CLIENT_HELP
+                            "  -v, --verbose           more log lines (repeat for more)\n"
+                            "  -q, --quiet             errors only\n"
+                            "  -h, --help              show this help and exit\n"
+                            "      --version           show the version and exit\n"
+                            "\n" ND_CLI_ENV_HELP "\n"
+                            "Reading a file (-r), the kitchen waits for the hub before the first "
+                            "dumpling\n"
+                            "(as long as it takes, saying once that it waits) and never drops one; "
+                            "pokes\n"
+                            "follow the capture's clock, plus one at the end of the file. "
+                            "Capturing live, it\n"
+                            "never waits: dumplings made while the hub is away are dropped and "
+                            "counted, and\n"
+                            "delivery resumes by itself when the hub is back. A capture file cut "
+                            "short is\n"
+                            "read up to the break, with a warning. A one-line summary goes to "
+                            "stderr at the\n"
+                            "end (packets, malformed, dumplings made, sent to the hub, not sent).\n"
+                            "Exit status: 0 done or stopped by SIGINT/SIGTERM, 1 runtime error "
+                            "(capture,\n"
+                            "file), 2 usage error (flags, names, filter, hub endpoint).\n",
+        SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_MIN, SN_SNAPLEN_MAX,
+        SN_SNAPLEN_DEFAULT, SN_BLOCK_TIMEOUT_MS);
 }
 
 /* --stdout's serve callback: one compact JSON line per dumpling. */
@@ -170,8 +187,6 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         OPT_LINGER,
         OPT_CHEF_OPT,
         OPT_CHEF_MODULE,
-        OPT_CURVE_SERVER_KEY,
-        OPT_CURVE_SECRET,
         OPT_IMMEDIATE,
         OPT_VXLAN_PORT, /* these four in nd_udp_tunnel_t order */
         OPT_GENEVE_PORT,
@@ -197,8 +212,6 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         {"stdout", no_argument, NULL, OPT_STDOUT},
         {"linger", required_argument, NULL, OPT_LINGER},
         {"user", required_argument, NULL, 'Z'},
-        {"curve-server-key", required_argument, NULL, OPT_CURVE_SERVER_KEY},
-        {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
         {"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
         {"geneve-port", required_argument, NULL, OPT_GENEVE_PORT},
         {"gtpu-port", required_argument, NULL, OPT_GTPU_PORT},
@@ -207,6 +220,7 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        ND_CURVE_CLIENT_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     int level = ND_LOG_INFO;
@@ -307,12 +321,6 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         case 'Z':
             sn->user = optarg;
             break;
-        case OPT_CURVE_SERVER_KEY:
-            sn->curve_server_key = optarg;
-            break;
-        case OPT_CURVE_SECRET:
-            sn->curve_secret = optarg;
-            break;
         case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
@@ -320,7 +328,7 @@ static int s_parse(sn_t *sn, int argc, char **argv)
             nd_print_version("nd-snifty");
             return ND_EXIT_OK;
         default:
-            if (nd_cli_verbosity(c, &level))
+            if (nd_cli_verbosity(c, &level) || nd_curve_client_option(c, optarg))
                 break;
             return nd_cli_try_help(NULL);
         }
@@ -586,7 +594,7 @@ int main(int argc, char **argv)
     sn_t sn = {
         .filter = "tcp or udp or arp",
         .kitchen_name = "default_kitchen",
-        .hub = "tcp://localhost:11347",
+        .hub = ND_HUB_IN_DEFAULT,
         .poke_interval = 5,
         .linger = 10,
         .capture = {SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_DEFAULT, false},
@@ -613,7 +621,7 @@ int main(int argc, char **argv)
 
     if (!sn.to_stdout) {
         /* Keys are read now, while the secret file is still readable. */
-        if (nd_curve_client_setup(sn.curve_server_key, sn.curve_secret, err, sizeof err) != 0) {
+        if (nd_curve_client_setup(NULL, NULL, err, sizeof err) != 0) {
             rc = nd_usage("%s", err);
             goto done;
         }

@@ -95,7 +95,7 @@ sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *sto
     }
     if (zmq_connect(self->sock, endpoint) != 0) {
         snprintf(err, errlen, "invalid hub endpoint '%s': %s (expected e.g. tcp://host:%d)",
-                 endpoint, zmq_strerror(errno), 11347);
+                 endpoint, zmq_strerror(errno), ND_PORT_HUB_IN);
         sn_pub_destroy(&self, 0);
         return NULL;
     }

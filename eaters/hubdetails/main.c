@@ -24,32 +24,28 @@ typedef struct {
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-hubdetails [OPTION]...\n"
-            "Waits for one status dumpling (SystemStatusChef) from a netdumplings hub\n"
-            "(nd-shifty), prints everything in it, and exits: the hub's counters, every\n"
-            "kitchen with what it says about itself and what the hub sees of it, every\n"
-            "eater and every gateway.\n"
-            "\n"
-            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d;\n"
-            "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
-            "  -n, --eater-name NAME   the name the hub knows this eater by\n"
-            "                          (default nd-hubdetails)\n"
-            "      --json              print the whole dumpling as one JSON document\n"
-            "                          ({\"metadata\": {...}, \"payload\": {...}}, for jq)\n"
-            "  -t, --timeout SECS      give up after SECS (default 15; the hub sends one\n"
-            "                          every --status-freq seconds, 5 by default)\n"
-            "  -v, --verbose           more log lines (repeat for more)\n"
-            "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost)\n"
-            "                          goes (default: the --hub host, port 11347)\n"
-            "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
-            "  -h, --help              show this help and exit\n"
-            "      --version           show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Exit status: 0 printed (or stopped by SIGINT/SIGTERM); 1 no status dumpling\n"
-            "within --timeout (no hub, or nothing reaches us), or another runtime error;\n"
-            "2 usage error.\n",
-            ND_PORT_HUB_OUT);
+    fprintf(out, "Usage: nd-hubdetails [OPTION]...\n"
+                 "Waits for one status dumpling (SystemStatusChef) from a netdumplings hub\n"
+                 "(nd-shifty), prints everything in it, and exits: the hub's counters, every\n"
+                 "kitchen with what it says about itself and what the hub sees of it, every\n"
+                 "eater and every gateway.\n"
+                 "\n" ND_EATER_HELP(
+                     "nd-hubdetails") "      --json              print the whole dumpling as one "
+                                      "JSON document\n"
+                                      "                          ({\"metadata\": {...}, "
+                                      "\"payload\": {...}}, for jq)\n"
+                                      "  -t, --timeout SECS      give up after SECS (default 15; "
+                                      "the hub sends one\n"
+                                      "                          every --status-freq seconds, 5 by "
+                                      "default)\n"
+                                      "  -h, --help              show this help and exit\n"
+                                      "      --version           show the version and exit\n"
+                                      "\n" ND_CLI_ENV_HELP "\n"
+                                      "Exit status: 0 printed (or stopped by SIGINT/SIGTERM); 1 no "
+                                      "status dumpling\n"
+                                      "within --timeout (no hub, or nothing reaches us), or "
+                                      "another runtime error;\n"
+                                      "2 usage error.\n");
 }
 
 static const char *s_str(json_t *o, const char *key)
@@ -217,7 +213,7 @@ int main(int argc, char **argv)
     hd_t hd = {0};
     static const char *const chefs[] = {ND_STATUS_CHEF};
     nd_eater_config_t config = {
-        .hub = "tcp://localhost:11349", .eater_name = "nd-hubdetails", .chefs = chefs, .nchefs = 1};
+        .hub = ND_HUB_OUT_DEFAULT, .eater_name = "nd-hubdetails", .chefs = chefs, .nchefs = 1};
     double timeout = 15;
     int level = ND_LOG_INFO;
     int c;

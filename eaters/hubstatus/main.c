@@ -24,37 +24,31 @@ typedef struct {
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-hubstatus [OPTION]...\n"
-            "Prints one line for every status dumpling (SystemStatusChef) a netdumplings\n"
-            "hub (nd-shifty) publishes, every --status-freq seconds of the hub:\n"
-            "  2026-01-20 14:44:52  uptime: 00:04:25  dumplings in: 107  out: 92  kitchens: 1  "
-            "eaters: 1\n"
-            "The time is the status dumpling's creation time in UTC. When anything was\n"
-            "lost the line goes on with \"lost: N\" (dumplings kitchens made that never\n"
-            "reached the hub), \"capture drops: N\" (packets the kernel or the interface\n"
-            "dropped at the kitchens), \"gateway lag drops: N\" and \"eaters lost: N\"\n"
-            "(dumplings eaters never got, as their heartbeats say). A line \"hub restarted\"\n"
-            "comes before the first status of a new hub process.\n"
-            "\n"
-            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d;\n"
-            "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
-            "  -n, --eater-name NAME   the name the hub knows this eater by\n"
-            "                          (default nd-hubstatus)\n"
-            "      --[no-]color        colour the line (default: when stdout is a terminal)\n"
-            "      --count N           exit after N lines\n"
-            "      --timeout SECS      exit after SECS; with --count, exit 1 when fewer than\n"
-            "                          N lines came\n"
-            "  -v, --verbose           more log lines (repeat for more)\n"
-            "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost)\n"
-            "                          goes (default: the --hub host, port 11347)\n"
-            "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
-            "  -h, --help              show this help and exit\n"
-            "      --version           show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Exit status: 0 stopped by SIGINT/SIGTERM or --count reached; 1 runtime error\n"
-            "or --timeout before --count; 2 usage error.\n",
-            ND_PORT_HUB_OUT);
+    fprintf(
+        out,
+        "Usage: nd-hubstatus [OPTION]...\n"
+        "Prints one line for every status dumpling (SystemStatusChef) a netdumplings\n"
+        "hub (nd-shifty) publishes, every --status-freq seconds of the hub:\n"
+        "  2026-01-20 14:44:52  uptime: 00:04:25  dumplings in: 107  out: 92  kitchens: 1  "
+        "eaters: 1\n"
+        "The time is the status dumpling's creation time in UTC. When anything was\n"
+        "lost the line goes on with \"lost: N\" (dumplings kitchens made that never\n"
+        "reached the hub), \"capture drops: N\" (packets the kernel or the interface\n"
+        "dropped at the kitchens), \"gateway lag drops: N\" and \"eaters lost: N\"\n"
+        "(dumplings eaters never got, as their heartbeats say). A line \"hub restarted\"\n"
+        "comes before the first status of a new hub process.\n"
+        "\n" ND_EATER_HELP("nd-hubstatus") "      --[no-]color        colour the line (default: "
+                                           "when stdout is a terminal)\n"
+                                           "      --count N           exit after N lines\n"
+                                           "      --timeout SECS      exit after SECS; with "
+                                           "--count, exit 1 when fewer than\n"
+                                           "                          N lines came\n"
+                                           "  -h, --help              show this help and exit\n"
+                                           "      --version           show the version and exit\n"
+                                           "\n" ND_CLI_ENV_HELP "\n"
+                                           "Exit status: 0 stopped by SIGINT/SIGTERM or --count "
+                                           "reached; 1 runtime error\n"
+                                           "or --timeout before --count; 2 usage error.\n");
 }
 
 static unsigned long long s_uint(json_t *o, const char *key)
@@ -164,7 +158,7 @@ int main(int argc, char **argv)
     hs_t hs = {.color = isatty(1) == 1};
     static const char *const chefs[] = {ND_STATUS_CHEF};
     nd_eater_config_t config = {
-        .hub = "tcp://localhost:11349", .eater_name = "nd-hubstatus", .chefs = chefs, .nchefs = 1};
+        .hub = ND_HUB_OUT_DEFAULT, .eater_name = "nd-hubstatus", .chefs = chefs, .nchefs = 1};
     double timeout = -1;
     int level = ND_LOG_INFO;
     int c;

@@ -29,41 +29,40 @@ typedef struct {
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-print [OPTION]...\n"
-            "Prints the dumplings a netdumplings hub (nd-shifty) sends.\n"
-            "\n"
-            "  -H, --hub ENDPOINT          the hub's out port (default tcp://localhost:%d;\n"
-            "                              IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
-            "  -c, --chef NAME             only this chef's dumplings (repeatable; filtered\n"
-            "                              at the hub)\n"
-            "  -k, --kitchen NAME          only this kitchen's dumplings (repeatable)\n"
-            "  -n, --eater-name NAME       the name the hub knows this eater by\n"
-            "                              (default nd-print)\n"
-            "      --[no-]interval-dumplings  print interval dumplings (default yes)\n"
-            "      --[no-]packet-dumplings    print packet dumplings (default yes)\n"
-            "      --[no-]payload          print the payload under each header (default yes)\n"
-            "      --[no-]color            colour the header (default: when stdout is a\n"
-            "                              terminal)\n"
-            "      --json                  one compact JSON dumpling per line, as\n"
-            "                              {\"metadata\": {...}, \"payload\": ...} (for jq)\n"
-            "      --count N               exit after N dumplings\n"
-            "      --timeout SECS          exit after SECS; with --count, exit 1 when fewer\n"
-            "                              than N dumplings came\n"
-            "  -v, --verbose               more log lines (repeat for more)\n"
-            "      --hub-in ENDPOINT       where this eater's heartbeat (received, lost)\n"
-            "                              goes (default: the --hub host, port 11347)\n"
-            "  -q, --quiet                 errors only\n" ND_CURVE_CLIENT_HELP
-            "  -h, --help                  show this help and exit\n"
-            "      --version               show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Text format, as netdumplings' printer, one header line per dumpling:\n"
-            "  2026-01-20T14:42:11.040829Z [packet  ] DNSLookupChef from default_kitchen\n"
-            "then the payload as JSON indented by 4 spaces. The time is the dumpling's\n"
-            "creation_time in UTC (the trailing Z; netdumplings shows local time).\n"
-            "Exit status: 0 done, --count reached or stopped by SIGINT/SIGTERM; 1 runtime\n"
-            "error or --timeout before --count; 2 usage error.\n",
-            ND_PORT_HUB_OUT);
+    fprintf(
+        out,
+        "Usage: nd-print [OPTION]...\n"
+        "Prints the dumplings a netdumplings hub (nd-shifty) sends.\n"
+        "\n" ND_EATER_HELP(
+            "nd-print") "  -c, --chef NAME         only this chef's dumplings (repeatable; "
+                        "filtered at\n"
+                        "                          the hub)\n"
+                        "  -k, --kitchen NAME      only this kitchen's dumplings (repeatable)\n"
+                        "      --[no-]interval-dumplings  print interval dumplings (default yes)\n"
+                        "      --[no-]packet-dumplings    print packet dumplings (default yes)\n"
+                        "      --[no-]payload      print the payload under each header (default "
+                        "yes)\n"
+                        "      --[no-]color        colour the header (default: when stdout is a "
+                        "terminal)\n"
+                        "      --json              one compact JSON dumpling per line, as\n"
+                        "                          {\"metadata\": {...}, \"payload\": ...} (for "
+                        "jq)\n"
+                        "      --count N           exit after N dumplings\n"
+                        "      --timeout SECS      exit after SECS; with --count, exit 1 when "
+                        "fewer\n"
+                        "                          than N dumplings came\n"
+                        "  -h, --help              show this help and exit\n"
+                        "      --version           show the version and exit\n"
+                        "\n" ND_CLI_ENV_HELP "\n"
+                        "Text format, as netdumplings' printer, one header line per dumpling:\n"
+                        "  2026-01-20T14:42:11.040829Z [packet  ] DNSLookupChef from "
+                        "default_kitchen\n"
+                        "then the payload as JSON indented by 4 spaces. The time is the "
+                        "dumpling's\n"
+                        "creation_time in UTC (the trailing Z; netdumplings shows local time).\n"
+                        "Exit status: 0 done, --count reached or stopped by SIGINT/SIGTERM; 1 "
+                        "runtime\n"
+                        "error or --timeout before --count; 2 usage error.\n");
 }
 
 static int s_print_json(const nd_dumpling_t *d)
@@ -199,7 +198,7 @@ int main(int argc, char **argv)
     pr_t pr = {.interval = true, .packet = true, .payload = true, .color = isatty(1) == 1};
     const char *chefs[PR_MAX_FILTERS], *kitchens[PR_MAX_FILTERS];
     size_t nchefs = 0, nkitchens = 0;
-    nd_eater_config_t config = {.hub = "tcp://localhost:11349", .eater_name = "nd-print"};
+    nd_eater_config_t config = {.hub = ND_HUB_OUT_DEFAULT, .eater_name = "nd-print"};
     double timeout = -1;
     int level = ND_LOG_INFO;
     int c;

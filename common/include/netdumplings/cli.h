@@ -16,6 +16,15 @@
 #define ND_PORT_GATEWAY 11348
 #define ND_PORT_HUB_OUT 11349
 
+/* A number as a string literal, e.g. ND_STR(ND_PORT_HUB_IN) is "11347". */
+#define ND_STR_(x) #x
+#define ND_STR(x) ND_STR_(x)
+
+/* The default endpoints of the hub's two ports, from the ports above: kitchens
+ * (and heartbeats) publish to the in port, eaters subscribe to the out port. */
+#define ND_HUB_IN_DEFAULT "tcp://localhost:" ND_STR(ND_PORT_HUB_IN)
+#define ND_HUB_OUT_DEFAULT "tcp://localhost:" ND_STR(ND_PORT_HUB_OUT)
+
 #define ND_NAME_MAX 64
 
 /* The first call of every program's main(): names the program in log lines
