@@ -12,6 +12,7 @@
 
 #include "netdumplings/cli.h"
 #include "netdumplings/curve.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
 #define S_MAX_ORIGINS 32
@@ -87,34 +88,26 @@ int gw_guard_option(int opt, const char *arg)
 
 int gw_guard_setup(char *err, size_t errlen)
 {
-    if (!s_guard.cert != !s_guard.key) {
-        snprintf(err, errlen, "--cert and --key go together");
-        return -1;
-    }
-    if (s_guard.cert && (access(s_guard.cert, R_OK) != 0 || access(s_guard.key, R_OK) != 0)) {
-        snprintf(err, errlen, "cannot read --cert '%s' or --key '%s': %s", s_guard.cert,
-                 s_guard.key, strerror(errno));
-        return -1;
-    }
+    if (!s_guard.cert != !s_guard.key)
+        return nd_errf(err, errlen, "--cert and --key go together");
+    if (s_guard.cert && (access(s_guard.cert, R_OK) != 0 || access(s_guard.key, R_OK) != 0))
+        return nd_errf(err, errlen, "cannot read --cert '%s' or --key '%s': %s", s_guard.cert,
+                       s_guard.key, strerror(errno));
     if (s_guard.token_file) {
         FILE *f = fopen(s_guard.token_file, "r");
-        if (!f) {
-            snprintf(err, errlen, "cannot read --token-file '%s': %s", s_guard.token_file,
-                     strerror(errno));
-            return -1;
-        }
+        if (!f)
+            return nd_errf(err, errlen, "cannot read --token-file '%s': %s", s_guard.token_file,
+                           strerror(errno));
         size_t n = fread(s_guard.token, 1, S_TOKEN_MAX, f);
         fclose(f);
         s_guard.token[n] = '\0';
         while (n > 0 && strchr(" \t\r\n", s_guard.token[n - 1]))
             s_guard.token[--n] = '\0';
-        if (n < 8 || strpbrk(s_guard.token, " \t\r\n&#")) {
-            snprintf(err, errlen,
-                     "--token-file '%s': the token must be one line of at least 8 characters "
-                     "without spaces, '&' or '#'",
-                     s_guard.token_file);
-            return -1;
-        }
+        if (n < 8 || strpbrk(s_guard.token, " \t\r\n&#"))
+            return nd_errf(err, errlen,
+                           "--token-file '%s': the token must be one line of at least 8 characters "
+                           "without spaces, '&' or '#'",
+                           s_guard.token_file);
         s_guard.token_len = n;
     }
     if (nd_curve_client_setup(NULL, NULL, err, errlen) != 0)

@@ -18,6 +18,7 @@
 #include "nd_version.h"
 #include "netdumplings/address.h"
 #include "netdumplings/cli.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
 #define S_PROG "nd-gateway"
@@ -103,11 +104,9 @@ static int s_check_port(const char *address, int port, char *err, size_t errlen)
     char service[16];
     snprintf(service, sizeof service, "%d", port);
     int rc = getaddrinfo(address, service, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot use address '%s': %s", address ? address : "*",
-                 gai_strerror(rc));
-        return -1;
-    }
+    if (rc != 0)
+        return nd_errf(err, errlen, "cannot use address '%s': %s", address ? address : "*",
+                       gai_strerror(rc));
     int result = 0;
     for (struct addrinfo *ai = res; ai && result == 0; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
@@ -116,8 +115,8 @@ static int s_check_port(const char *address, int port, char *err, size_t errlen)
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            snprintf(err, errlen, "cannot listen on %s port %d: %s", address ? address : "*", port,
-                     errno == EADDRNOTAVAIL ? "not an address of this host" : strerror(errno));
+            nd_errf(err, errlen, "cannot listen on %s port %d: %s", address ? address : "*", port,
+                    errno == EADDRNOTAVAIL ? "not an address of this host" : strerror(errno));
             result = -1;
         }
         close(fd);
