@@ -49,7 +49,7 @@ int gw_hub_open(gw_t *gw, char *err, size_t errlen)
     if (zmq_connect(gw->sub, gw->hub_endpoint) != 0) {
         snprintf(err, errlen, "cannot use hub endpoint '%s': %s", gw->hub_endpoint,
                  zmq_strerror(errno));
-        return -2;
+        return GW_HUB_BAD_ENDPOINT;
     }
     nd_dumpling_init(&gw->dumpling);
     gw->subs_dirty = true;

@@ -335,7 +335,7 @@ int main(int argc, char **argv)
     nd_signals_install(&gw.stop);
     int hrc = gw_hub_open(&gw, err, sizeof err);
     if (hrc != 0) {
-        if (hrc == -2)
+        if (hrc == GW_HUB_BAD_ENDPOINT)
             rc = nd_usage("%s", err);
         else
             nd_error("%s", err);
