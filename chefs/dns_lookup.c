@@ -52,34 +52,13 @@ static int s_count(s_state_t *self, const char *name, double when)
 
 /* ---- Names as UTF-8 ------------------------------------------------------ */
 
-static bool s_utf8_valid(const unsigned char *s)
-{
-    while (*s) {
-        size_t n = *s < 0x80             ? 0
-                   : (*s & 0xe0) == 0xc0 ? 1
-                   : (*s & 0xf0) == 0xe0 ? 2
-                   : (*s & 0xf8) == 0xf0 ? 3
-                                         : 4;
-        if (n == 4 || (n == 1 && *s < 0xc2) || (n == 3 && *s > 0xf4))
-            return false;
-        for (size_t i = 1; i <= n; i++)
-            if ((s[i] & 0xc0) != 0x80)
-                return false;
-        if ((n == 2 && *s == 0xe0 && s[1] < 0xa0) || (n == 2 && *s == 0xed && s[1] >= 0xa0) ||
-            (n == 3 && *s == 0xf0 && s[1] < 0x90) || (n == 3 && *s == 0xf4 && s[1] >= 0x90))
-            return false;
-        s += n + 1;
-    }
-    return true;
-}
-
 /* The dissector already gives the presentation form, with "\DDD" for bytes that
  * are not printable; a dumpling must be UTF-8 and one bad name would otherwise
  * spoil every later lookups_seen, so any byte >= 0x80 that slipped through is
  * escaped the same way here. */
 static const char *s_presentable(const char *name, char *buf, size_t len)
 {
-    if (s_utf8_valid((const unsigned char *)name))
+    if (nd_utf8_valid(name, strlen(name)))
         return name;
     size_t o = 0;
     for (const unsigned char *s = (const unsigned char *)name; *s && o + 5 < len; s++) {

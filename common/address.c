@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <zmq.h>
 
-#include "err.h"
+#include "netdumplings/err.h"
 
 #define S_EXAMPLES "an IPv4 or IPv6 address, a host name, or *"
 
@@ -192,7 +192,7 @@ int nd_address_resolve(const char *address, nd_bind_list_t *out, char *err, size
     switch (s_classify(address, &inner, &ilen, &why)) {
     case S_MALFORMED:
         nd_errf(err, errlen, "invalid address '%s': %s", address, why);
-        return -2;
+        return ND_ADDRESS_MALFORMED;
     case S_ANY:
         s_add(out, "*", false);
         return 0;

@@ -10,7 +10,7 @@
 #include "netdumplings/chef_module.h"
 #include "netdumplings/cli.h"
 
-#include "err.h"
+#include "netdumplings/err.h"
 
 static int s_fail(void *handle, char *err, size_t errlen, const char *fmt, ...)
 {

@@ -3,6 +3,7 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <msgpack.h>
 #include <pcap/pcap.h>
@@ -59,9 +60,54 @@ bool nd_cli_verbosity(int opt, int *level)
     return false;
 }
 
+static const char *s_prog = "netdumplings";
+
+void nd_cli_start(int argc, char **argv, const char *prog)
+{
+    if (prog)
+        s_prog = prog;
+    if (argc > 0 && argv)
+        argv[0] = (char *)s_prog; /* getopt_long's messages start with it */
+    nd_log_setup(s_prog, ND_LOG_INFO);
+}
+
+const char *nd_cli_prog(void)
+{
+    return s_prog;
+}
+
+static int s_vusage(const char *fmt, va_list ap)
+{
+    /* One write, so that the lines stay whole when processes share stderr. */
+    char line[2048];
+    int n = snprintf(line, sizeof line, "%s: ", s_prog);
+    if (n > 0 && (size_t)n < sizeof line)
+        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    fprintf(stderr, "%s\n", line);
+    return nd_cli_try_help(NULL);
+}
+
+int nd_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vusage(fmt, ap);
+    va_end(ap);
+    return ND_EXIT_USAGE;
+}
+
+void nd_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vusage(fmt, ap);
+    va_end(ap);
+    exit(ND_EXIT_USAGE);
+}
+
 int nd_cli_try_help(const char *prog)
 {
-    fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+    fprintf(stderr, "Try '%s --help' for more information.\n", prog ? prog : s_prog);
     return ND_EXIT_USAGE;
 }
 
@@ -69,7 +115,7 @@ int nd_cli_no_operands(int argc, char **argv, int first, const char *prog)
 {
     if (first >= argc)
         return 0;
-    fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[first]);
+    fprintf(stderr, "%s: unexpected argument '%s'\n", prog ? prog : s_prog, argv[first]);
     return nd_cli_try_help(prog);
 }
 

@@ -146,7 +146,7 @@ static void s_on_exit(int status, void *arg)
 static int s_push(char **args, int *n, const char *var, const char *val, const char *arg)
 {
     if (*n >= ND_ENV_MAX_ARGS) {
-        nd_error("%s: too many values from the environment (at most %d)", var, ND_ENV_MAX_ARGS);
+        nd_usage("%s: too many values from the environment (at most %d)", var, ND_ENV_MAX_ARGS);
         return -1;
     }
     args[*n] = strdup(arg);
@@ -193,7 +193,7 @@ int nd_cli_env(int *argc, char ***argv, const struct option *opts, const char *l
         if (o->has_arg == no_argument) {
             int b = s_bool(val);
             if (b < 0) {
-                nd_error("invalid %s '%s' (1/0, true/false, yes/no or on/off)", var, val);
+                nd_usage("invalid %s '%s' (1/0, true/false, yes/no or on/off)", var, val);
                 goto fail;
             }
             if (b == 0) {
@@ -219,7 +219,7 @@ int nd_cli_env(int *argc, char ***argv, const struct option *opts, const char *l
         if (s_given(*argc, *argv, opts, o))
             continue; /* the flag wins, also over a whole list */
         if (strlen(val) > sizeof arg - strlen(o->name) - 4) {
-            nd_error("invalid %s: longer than %zu characters", var, sizeof arg - 64);
+            nd_usage("invalid %s: longer than %zu characters", var, sizeof arg - 64);
             goto fail;
         }
         if (s_in_list(lists, o->name)) {
@@ -228,7 +228,7 @@ int nd_cli_env(int *argc, char ***argv, const struct option *opts, const char *l
                 const char *e = strchr(p, ',');
                 int len = e ? (int)(e - p) : (int)strlen(p);
                 if (len == 0) {
-                    nd_error("invalid %s '%s': an empty item in the list", var, val);
+                    nd_usage("invalid %s '%s': an empty item in the list", var, val);
                     goto fail;
                 }
                 snprintf(arg, sizeof arg, "--%s=%.*s", o->name, len, p);

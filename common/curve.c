@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include "netdumplings/address.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
 #define S_KEY_TXT 41 /* Z85 of 32 bytes plus NUL */
@@ -39,24 +40,19 @@ static struct {
 static int s_load(const char *file, bool need_secret, char pub[S_KEY_TXT], char sec[S_KEY_TXT],
                   char *err, size_t errlen)
 {
-    if (access(file, R_OK) != 0) {
-        snprintf(err, errlen, "cannot read certificate '%s': %s", file, strerror(errno));
-        return -1;
-    }
+    if (access(file, R_OK) != 0)
+        return nd_errf(err, errlen, "cannot read certificate '%s': %s", file, strerror(errno));
     zcert_t *cert = zcert_load(file);
-    if (!cert) {
-        snprintf(err, errlen, "'%s' is not a certificate (make one with nd-keygen)", file);
-        return -1;
-    }
+    if (!cert)
+        return nd_errf(err, errlen, "'%s' is not a certificate (make one with nd-keygen)", file);
     snprintf(pub, S_KEY_TXT, "%s", zcert_public_txt(cert));
     if (sec)
         snprintf(sec, S_KEY_TXT, "%s", zcert_secret_txt(cert));
     zcert_destroy(&cert);
     /* zcert gives forty '0's for a missing secret key. */
-    if (need_secret && strspn(sec, "0") == strlen(sec)) {
-        snprintf(err, errlen, "'%s' holds no secret key: give the NAME.key_secret file", file);
-        return -1;
-    }
+    if (need_secret && strspn(sec, "0") == strlen(sec))
+        return nd_errf(err, errlen, "'%s' holds no secret key: give the NAME.key_secret file",
+                       file);
     return 0;
 }
 
@@ -90,12 +86,10 @@ int nd_curve_client_setup(const char *server_key_file, const char *secret_file, 
     s_client.enabled = false;
     if (!server_key_file && !secret_file)
         return 0;
-    if (!server_key_file || !secret_file) {
-        snprintf(err, errlen,
-                 "CURVE needs both the hub's public key (--curve-server-key) and this "
-                 "program's own certificate (--curve-secret)");
-        return -1;
-    }
+    if (!server_key_file || !secret_file)
+        return nd_errf(err, errlen,
+                       "CURVE needs both the hub's public key (--curve-server-key) and this "
+                       "program's own certificate (--curve-secret)");
     if (s_load(server_key_file, false, s_client.server_public, NULL, err, errlen) != 0 ||
         s_load(secret_file, true, s_client.public, s_client.secret, err, errlen) != 0)
         return -1;
@@ -116,10 +110,8 @@ int nd_curve_client_apply(void *sock, char *err, size_t errlen)
         return 0;
     if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, s_client.server_public, 40) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, s_client.public, 40) != 0 ||
-        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, s_client.secret, 40) != 0) {
-        snprintf(err, errlen, "cannot set CURVE keys: %s", zmq_strerror(errno));
-        return -1;
-    }
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, s_client.secret, 40) != 0)
+        return nd_errf(err, errlen, "cannot set CURVE keys: %s", zmq_strerror(errno));
     return 0;
 }
 
@@ -134,10 +126,9 @@ int nd_curve_server_apply(void *sock, const char *secret_file, const char *domai
     int one = 1;
     if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40) != 0 ||
-        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) != 0) {
-        snprintf(err, errlen, "cannot make the socket a CURVE server: %s", zmq_strerror(errno));
-        return -1;
-    }
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) != 0)
+        return nd_errf(err, errlen, "cannot make the socket a CURVE server: %s",
+                       zmq_strerror(errno));
     memset(sec, 0, sizeof sec);
     return 0;
 }
@@ -366,26 +357,26 @@ nd_curve_auth_t *nd_curve_auth_new(void *ctx, const char *allow_dir, char *err, 
 {
     struct stat st;
     if (stat(allow_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--curve-allow '%s' is not a folder", allow_dir);
+        nd_errf(err, errlen, "--curve-allow '%s' is not a folder", allow_dir);
         return NULL;
     }
     nd_curve_auth_t *self = calloc(1, sizeof *self);
     if (!self || !(self->dir = strdup(allow_dir))) {
         free(self);
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     int linger = 0;
     if (!(self->rep = zmq_socket(ctx, ZMQ_REP)) ||
         zmq_setsockopt(self->rep, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_bind(self->rep, "inproc://zeromq.zap.01") != 0) {
-        snprintf(err, errlen, "cannot start the CURVE authenticator: %s", zmq_strerror(errno));
+        nd_errf(err, errlen, "cannot start the CURVE authenticator: %s", zmq_strerror(errno));
         nd_curve_auth_destroy(&self);
         return NULL;
     }
     s_reload(self, s_signature(self->dir));
     if (pthread_create(&self->thread, NULL, s_thread, self) != 0) {
-        snprintf(err, errlen, "cannot start the CURVE authenticator thread");
+        nd_errf(err, errlen, "cannot start the CURVE authenticator thread");
         nd_curve_auth_destroy(&self);
         return NULL;
     }
@@ -429,15 +420,11 @@ int nd_curve_keygen(const char *base, const char *name, char *err, size_t errlen
 {
     char secret[4096];
     snprintf(secret, sizeof secret, "%s_secret", base);
-    if (access(base, F_OK) == 0 || access(secret, F_OK) == 0) {
-        snprintf(err, errlen, "'%s' or '%s' already exists: not overwriting", base, secret);
-        return -1;
-    }
+    if (access(base, F_OK) == 0 || access(secret, F_OK) == 0)
+        return nd_errf(err, errlen, "'%s' or '%s' already exists: not overwriting", base, secret);
     zcert_t *cert = zcert_new();
-    if (!cert) {
-        snprintf(err, errlen, "cannot make a key pair");
-        return -1;
-    }
+    if (!cert)
+        return nd_errf(err, errlen, "cannot make a key pair");
     if (name)
         zcert_set_meta(cert, "name", "%s", name);
     /* The secret must never exist readable by others, not even for a moment. */
@@ -445,9 +432,7 @@ int nd_curve_keygen(const char *base, const char *name, char *err, size_t errlen
     int rc = zcert_save(cert, base);
     umask(old);
     zcert_destroy(&cert);
-    if (rc != 0 || chmod(secret, 0600) != 0 || chmod(base, 0644) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", base, strerror(errno));
-        return -1;
-    }
+    if (rc != 0 || chmod(secret, 0600) != 0 || chmod(base, 0644) != 0)
+        return nd_errf(err, errlen, "cannot write '%s': %s", base, strerror(errno));
     return 0;
 }

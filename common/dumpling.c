@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "err.h"
+#include "netdumplings/err.h"
 #include "payload_internal.h"
 
 const char *nd_driver_name(nd_driver_t driver)

@@ -13,8 +13,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 #include "netdumplings/loss.h"
+#include "netdumplings/monitor.h"
 #include "netdumplings/payload.h"
 #include "netdumplings/wire.h"
 
@@ -75,12 +77,9 @@ void nd_eater_destroy(nd_eater_t **self_p)
     }
     nd_payload_destroy(&self->hb_pl);
     free(self->hb_endpoint);
-    if (self->monitor)
-        zmq_close(self->monitor);
-    if (self->sub) {
-        zmq_socket_monitor(self->sub, NULL, 0);
+    nd_monitor_close(self->sub, &self->monitor);
+    if (self->sub)
         zmq_close(self->sub);
-    }
     if (self->ctx)
         zmq_ctx_term(self->ctx);
     for (size_t i = 0; i < self->nkitchens; i++)
@@ -96,10 +95,8 @@ void nd_eater_destroy(nd_eater_t **self_p)
 
 static int s_subscribe(nd_eater_t *self, const char *topic, char *err, size_t errlen)
 {
-    if (zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) != 0) {
-        snprintf(err, errlen, "cannot subscribe to '%s': %s", topic, zmq_strerror(errno));
-        return -1;
-    }
+    if (zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) != 0)
+        return nd_errf(err, errlen, "cannot subscribe to '%s': %s", topic, zmq_strerror(errno));
     return 0;
 }
 
@@ -127,10 +124,8 @@ static int s_heartbeat_open(nd_eater_t *self, const char *hub_in, const char *to
     }
     snprintf(self->hb_topic, sizeof self->hb_topic, "%s", topic);
     self->start_time = nd_now();
-    if (!(self->hb_pl = nd_payload_new()) || !(self->hb = zmq_socket(self->ctx, ZMQ_XPUB))) {
-        snprintf(err, errlen, "cannot create the heartbeat socket: %s", zmq_strerror(errno));
-        return -1;
-    }
+    if (!(self->hb_pl = nd_payload_new()) || !(self->hb = zmq_socket(self->ctx, ZMQ_XPUB)))
+        return nd_errf(err, errlen, "cannot create the heartbeat socket: %s", zmq_strerror(errno));
     int one = 1, zero = 0, hwm = 10;
     zmq_setsockopt(self->hb, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(self->hb, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -141,11 +136,9 @@ static int s_heartbeat_open(nd_eater_t *self, const char *hub_in, const char *to
         return -1;
     if (nd_curve_client_apply(self->hb, err, errlen) != 0)
         return -1;
-    if (zmq_connect(self->hb, self->hb_endpoint) != 0) {
-        snprintf(err, errlen, "invalid hub in endpoint '%s': %s", self->hb_endpoint,
-                 zmq_strerror(errno));
-        return -1;
-    }
+    if (zmq_connect(self->hb, self->hb_endpoint) != 0)
+        return nd_errf(err, errlen, "invalid hub in endpoint '%s': %s", self->hb_endpoint,
+                       zmq_strerror(errno));
     self->hb_next = nd_monotonic();
     return 0;
 }
@@ -217,19 +210,19 @@ static void s_heartbeat_tick(nd_eater_t *self, bool last)
 nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbacks_t *cb, void *arg,
                          char *err, size_t errlen)
 {
-    const char *hub = config && config->hub ? config->hub : "tcp://localhost:11349";
+    const char *hub = config && config->hub ? config->hub : ND_HUB_OUT_DEFAULT;
     const char *name = config && config->eater_name ? config->eater_name : "nd_eater";
     if (!cb || !cb->on_dumpling) {
-        snprintf(err, errlen, "on_dumpling callback is required");
+        nd_errf(err, errlen, "on_dumpling callback is required");
         return NULL;
     }
     if (!nd_name_valid(name)) {
-        snprintf(err, errlen, "invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", name);
+        nd_errf(err, errlen, "invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", name);
         return NULL;
     }
     nd_eater_t *self = calloc(1, sizeof *self);
     if (!self) {
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     nd_dumpling_init(&self->d);
@@ -245,7 +238,7 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
             goto oom;
         for (size_t i = 0; i < config->nkitchens; i++) {
             if (!nd_name_valid(config->kitchens[i])) {
-                snprintf(err, errlen, "invalid kitchen name '%s'", config->kitchens[i]);
+                nd_errf(err, errlen, "invalid kitchen name '%s'", config->kitchens[i]);
                 goto fail;
             }
             if (!(self->kitchens[i] = s_strdup(config->kitchens[i])))
@@ -256,7 +249,7 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
 
     self->ctx = zmq_ctx_new();
     if (!self->ctx || !(self->sub = zmq_socket(self->ctx, ZMQ_SUB))) {
-        snprintf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
+        nd_errf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
         goto fail;
     }
     int linger = 0;
@@ -271,7 +264,7 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
         for (size_t i = 0; i < config->nchefs; i++) {
             char topic[ND_NAME_MAX + 2];
             if (!nd_name_valid(config->chefs[i])) {
-                snprintf(err, errlen, "invalid chef name '%s'", config->chefs[i]);
+                nd_errf(err, errlen, "invalid chef name '%s'", config->chefs[i]);
                 goto fail;
             }
             /* Once per chef: a SUB passes every repeated subscribe to the hub
@@ -306,29 +299,24 @@ nd_eater_t *nd_eater_new(const nd_eater_config_t *config, const nd_eater_callbac
     if (s_subscribe(self, self->reg, err, errlen) != 0)
         goto fail;
 
-    char mon[64];
-    snprintf(mon, sizeof mon, "inproc://nd-eater-monitor-%p", (void *)self);
-    if (zmq_socket_monitor(self->sub, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0 ||
-        !(self->monitor = zmq_socket(self->ctx, ZMQ_PAIR)) ||
-        zmq_connect(self->monitor, mon) != 0) {
-        snprintf(err, errlen, "cannot monitor the hub connection: %s", zmq_strerror(errno));
+    self->monitor = nd_monitor_open(self->ctx, self->sub,
+                                    ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED, err, errlen);
+    if (!self->monitor)
         goto fail;
-    }
-    zmq_setsockopt(self->monitor, ZMQ_LINGER, &linger, sizeof linger);
     /* CURVE keys from the environment (ND_CURVE_*) or the program's options. */
     if (nd_curve_client_apply(self->sub, err, errlen) != 0)
         goto fail;
     if (nd_endpoint_check(self->hub, "hub endpoint", ND_PORT_HUB_OUT, err, errlen) != 0)
         goto fail;
     if (zmq_connect(self->sub, self->hub) != 0) {
-        snprintf(err, errlen, "invalid hub endpoint '%s': %s", self->hub, zmq_strerror(errno));
+        nd_errf(err, errlen, "invalid hub endpoint '%s': %s", self->hub, zmq_strerror(errno));
         goto fail;
     }
     if (s_heartbeat_open(self, config ? config->hub_in : NULL, self->reg, err, errlen) != 0)
         goto fail;
     return self;
 oom:
-    snprintf(err, errlen, "out of memory");
+    nd_errf(err, errlen, "out of memory");
 fail:
     nd_eater_destroy(&self);
     return NULL;
@@ -337,23 +325,7 @@ fail:
 /* Reads one monitor event and calls the matching callback. */
 static void s_monitor_event(nd_eater_t *self)
 {
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    if (zmq_msg_recv(&msg, self->monitor, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&msg);
-        return;
-    }
-    uint16_t event = 0;
-    if (zmq_msg_size(&msg) >= 2)
-        memcpy(&event, zmq_msg_data(&msg), 2);
-    /* The second frame is the endpoint; drain it. */
-    while (zmq_msg_more(&msg)) {
-        zmq_msg_close(&msg);
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, self->monitor, 0) < 0)
-            break;
-    }
-    zmq_msg_close(&msg);
+    unsigned event = nd_monitor_read(self->monitor, ZMQ_DONTWAIT);
     if (event == ZMQ_EVENT_CONNECTED) {
         nd_debug("connected to hub at %s", self->hub);
         if (self->cb.on_connect)

@@ -6,15 +6,13 @@
 #include "netdumplings/address.h"
 #include "netdumplings/cli.h"
 
-#include "netdumplings/log.h"
-
 int nd_eater_option(int opt, const char *arg, nd_eater_config_t *config, int *level)
 {
     switch (opt) {
     case 'H': {
         char err[512];
         if (nd_endpoint_check(arg, "hub endpoint", ND_PORT_HUB_OUT, err, sizeof err) != 0) {
-            nd_error("%s", err);
+            nd_usage("%s", err);
             return -1;
         }
         config->hub = arg;
@@ -22,7 +20,7 @@ int nd_eater_option(int opt, const char *arg, nd_eater_config_t *config, int *le
     }
     case 'n':
         if (!nd_name_valid(arg)) {
-            nd_error("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", arg);
+            nd_usage("invalid eater name '%s' (1-64 chars of [A-Za-z0-9_.-])", arg);
             return -1;
         }
         config->eater_name = arg;

@@ -1,5 +1,5 @@
 /* err.c: filling a caller's error buffer (err.h). */
-#include "err.h"
+#include "netdumplings/err.h"
 
 #include <stdio.h>
 

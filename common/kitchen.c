@@ -11,7 +11,7 @@
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
 
-#include "err.h"
+#include "netdumplings/err.h"
 
 /* A chef whose handlers fail this many times in a row is switched off: it is
  * broken, and logging its failure at packet rate helps nobody. */

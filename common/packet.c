@@ -153,27 +153,27 @@ bool nd_linktype_supported(int linktype)
 int nd_dissect_ipproto(nd_packet_t *pkt, nd_buf_t *b, uint8_t proto)
 {
     switch (proto) {
-    case 6:
+    case ND_IPPROTO_TCP:
         return nd_dissect_tcp(pkt, b);
-    case 17:
+    case ND_IPPROTO_UDP:
         return nd_dissect_udp(pkt, b);
-    case 1:
+    case ND_IPPROTO_ICMP:
         return nd_dissect_icmp(pkt, b);
-    case 58:
+    case ND_IPPROTO_ICMPV6:
         return nd_dissect_icmpv6(pkt, b);
-    case 4: /* IPv4 in IPv4 or IPv6 (RFC 2003, RFC 2473) */
+    case ND_IPPROTO_IPIP: /* IPv4 in IPv4 or IPv6 (RFC 2003, RFC 2473) */
         if (nd_encap_enter(pkt, ND_L__COUNT, "ipip", false, 0) < 0)
             return -1;
-        pkt->ethertype = 0x0800;
+        pkt->ethertype = ND_ETH_IPV4;
         return nd_dissect_ipv4(pkt, b);
-    case 41: /* IPv6 in IPv4 (6in4, RFC 4213) or IPv6 */
+    case ND_IPPROTO_IPV6: /* IPv6 in IPv4 (6in4, RFC 4213) or IPv6 */
         if (nd_encap_enter(pkt, ND_L__COUNT, "ipip", false, 0) < 0)
             return -1;
-        pkt->ethertype = 0x86dd;
+        pkt->ethertype = ND_ETH_IPV6;
         return nd_dissect_ipv6(pkt, b);
-    case 47:
+    case ND_IPPROTO_GRE:
         return nd_dissect_gre(pkt, b);
-    case 137: /* MPLS in IP, RFC 4023 */
+    case ND_IPPROTO_MPLS: /* MPLS in IP, RFC 4023 */
         return nd_dissect_mpls(pkt, b);
     default:
         return 0;
@@ -205,10 +205,10 @@ int nd_dissect_link(nd_packet_t *pkt, nd_buf_t *b, int linktype)
     case S_LINKTYPE_RAW:
         return nd_dissect_raw(pkt, b);
     case S_DLT_IPV4:
-        pkt->ethertype = 0x0800;
+        pkt->ethertype = ND_ETH_IPV4;
         return nd_dissect_ipv4(pkt, b);
     case S_DLT_IPV6:
-        pkt->ethertype = 0x86dd;
+        pkt->ethertype = ND_ETH_IPV6;
         return nd_dissect_ipv6(pkt, b);
     case S_DLT_IEEE802_11:
         return nd_dissect_ieee80211(pkt, b);

@@ -9,9 +9,6 @@
 
 #include "netdumplings/payload.h"
 
-/* Strict UTF-8 (RFC 3629), shared so that builder and decoder agree. */
-bool nd_utf8_valid(const void *s, size_t len);
-
 /* Sets the builder's sticky error (first one wins) without asserting. */
 void nd_pl_fail(nd_payload_t *p, const char *why);
 

@@ -1,5 +1,5 @@
 /* client_parse.c: the gateway's reading of a client's query-string filters
- * and first message into a gw_filter_t, and its UTF-8 check; pure functions
+ * and first message into a gw_filter_t (UTF-8: nd_utf8_valid, payload.h); pure functions
  * (jansson, no lws), so tests/unit and tests/fuzz can call them directly. */
 #include <jansson.h>
 #include <stdint.h>
@@ -143,41 +143,4 @@ int gw_parse_first_message(gw_filter_t *self, const char *msg, size_t len, const
         return 0;
     *reason = why;
     return GW_CLOSE_BAD_FIRST;
-}
-
-bool gw_utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        size_t n;
-        uint32_t cp;
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if ((b & 0xe0) == 0xc0) {
-            n = 1;
-            cp = b & 0x1f;
-        } else if ((b & 0xf0) == 0xe0) {
-            n = 2;
-            cp = b & 0x0f;
-        } else if ((b & 0xf8) == 0xf0) {
-            n = 3;
-            cp = b & 0x07;
-        } else {
-            return false;
-        }
-        if (i + n >= len)
-            return false;
-        for (size_t j = 1; j <= n; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
 }

@@ -44,8 +44,4 @@ int gw_parse_query_arg(gw_filter_t *self, const char *arg, const char **reason);
  * Returns 0, or the close code to use, with *reason set to a static string. */
 int gw_parse_first_message(gw_filter_t *self, const char *msg, size_t len, const char **reason);
 
-/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing past U+10FFFF.
- * A text message that fails it is closed with 1007. */
-bool gw_utf8_valid(const unsigned char *s, size_t len);
-
 #endif

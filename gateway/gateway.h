@@ -152,7 +152,9 @@ const char *gw_client_reg_name(const gw_client_t *c);
 #define GW_HB_MAX_EATERS 256
 
 /* hub.c */
-/* Returns 0, -1 on a runtime error, -2 when the endpoint is unusable (usage). */
+/* Returns 0, -1 on a runtime error, GW_HUB_BAD_ENDPOINT when the endpoint is
+ * unusable (a usage error). */
+enum { GW_HUB_BAD_ENDPOINT = -2 };
 int gw_hub_open(gw_t *gw, char *err, size_t errlen);
 void gw_hub_close(gw_t *gw);
 /* Reads every message waiting on the SUB socket (it is edge-triggered). */

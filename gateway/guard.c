@@ -12,6 +12,7 @@
 
 #include "netdumplings/cli.h"
 #include "netdumplings/curve.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
 #define S_MAX_ORIGINS 32
@@ -26,7 +27,6 @@ static struct {
     const char *cert, *key;
     long per_ip;
     long handshake_timeout;
-    const char *curve_server_key, *curve_secret;
     nd_ratelimit_t rl;
 } s_guard = {.per_ip = 100, .handshake_timeout = 10};
 
@@ -38,7 +38,7 @@ static int s_add_origins(const char *list)
     char *save = NULL;
     for (char *o = strtok_r(copy, ", ", &save); o; o = strtok_r(NULL, ", ", &save)) {
         if (s_guard.norigins == S_MAX_ORIGINS) {
-            nd_error("--allow-origin: at most %d origins", S_MAX_ORIGINS);
+            nd_usage("--allow-origin: at most %d origins", S_MAX_ORIGINS);
             free(copy);
             return -1;
         }
@@ -71,60 +71,46 @@ int gw_guard_option(int opt, const char *arg)
         return 0;
     case GW_OPT_PER_IP:
         if (nd_parse_long(arg, 1, 100000, &s_guard.per_ip) != 0) {
-            nd_error("--max-clients-per-ip: '%s' is not in 1-100000", arg);
+            nd_usage("--max-clients-per-ip: '%s' is not in 1-100000", arg);
             return -1;
         }
         return 0;
     case GW_OPT_HANDSHAKE_TIMEOUT:
         if (nd_parse_long(arg, 1, 3600, &s_guard.handshake_timeout) != 0) {
-            nd_error("--handshake-timeout: '%s' is not in 1-3600 seconds", arg);
+            nd_usage("--handshake-timeout: '%s' is not in 1-3600 seconds", arg);
             return -1;
         }
         return 0;
-    case GW_OPT_CURVE_SERVER_KEY:
-        s_guard.curve_server_key = arg;
-        return 0;
-    case GW_OPT_CURVE_SECRET:
-        s_guard.curve_secret = arg;
-        return 0;
     default:
-        return 1;
+        return nd_curve_client_option(opt, arg) ? 0 : 1;
     }
 }
 
 int gw_guard_setup(char *err, size_t errlen)
 {
-    if (!s_guard.cert != !s_guard.key) {
-        snprintf(err, errlen, "--cert and --key go together");
-        return -1;
-    }
-    if (s_guard.cert && (access(s_guard.cert, R_OK) != 0 || access(s_guard.key, R_OK) != 0)) {
-        snprintf(err, errlen, "cannot read --cert '%s' or --key '%s': %s", s_guard.cert,
-                 s_guard.key, strerror(errno));
-        return -1;
-    }
+    if (!s_guard.cert != !s_guard.key)
+        return nd_errf(err, errlen, "--cert and --key go together");
+    if (s_guard.cert && (access(s_guard.cert, R_OK) != 0 || access(s_guard.key, R_OK) != 0))
+        return nd_errf(err, errlen, "cannot read --cert '%s' or --key '%s': %s", s_guard.cert,
+                       s_guard.key, strerror(errno));
     if (s_guard.token_file) {
         FILE *f = fopen(s_guard.token_file, "r");
-        if (!f) {
-            snprintf(err, errlen, "cannot read --token-file '%s': %s", s_guard.token_file,
-                     strerror(errno));
-            return -1;
-        }
+        if (!f)
+            return nd_errf(err, errlen, "cannot read --token-file '%s': %s", s_guard.token_file,
+                           strerror(errno));
         size_t n = fread(s_guard.token, 1, S_TOKEN_MAX, f);
         fclose(f);
         s_guard.token[n] = '\0';
         while (n > 0 && strchr(" \t\r\n", s_guard.token[n - 1]))
             s_guard.token[--n] = '\0';
-        if (n < 8 || strpbrk(s_guard.token, " \t\r\n&#")) {
-            snprintf(err, errlen,
-                     "--token-file '%s': the token must be one line of at least 8 characters "
-                     "without spaces, '&' or '#'",
-                     s_guard.token_file);
-            return -1;
-        }
+        if (n < 8 || strpbrk(s_guard.token, " \t\r\n&#"))
+            return nd_errf(err, errlen,
+                           "--token-file '%s': the token must be one line of at least 8 characters "
+                           "without spaces, '&' or '#'",
+                           s_guard.token_file);
         s_guard.token_len = n;
     }
-    if (nd_curve_client_setup(s_guard.curve_server_key, s_guard.curve_secret, err, errlen) != 0)
+    if (nd_curve_client_setup(NULL, NULL, err, errlen) != 0)
         return -1;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "gateway.h"
+#include "netdumplings/curve.h"
 
 enum {
     GW_OPT_ALLOW_ORIGIN = 0x1000,
@@ -17,8 +18,6 @@ enum {
     GW_OPT_KEY,
     GW_OPT_PER_IP,
     GW_OPT_HANDSHAKE_TIMEOUT,
-    GW_OPT_CURVE_SERVER_KEY,
-    GW_OPT_CURVE_SECRET,
 };
 
 /* Entries for the getopt_long table. */
@@ -29,10 +28,7 @@ enum {
         {"key", required_argument, NULL, GW_OPT_KEY},                                              \
         {"max-clients-per-ip", required_argument, NULL, GW_OPT_PER_IP},                            \
         {"handshake-timeout", required_argument, NULL, GW_OPT_HANDSHAKE_TIMEOUT},                  \
-        {"curve-server-key", required_argument, NULL, GW_OPT_CURVE_SERVER_KEY},                    \
-    {                                                                                              \
-        "curve-secret", required_argument, NULL, GW_OPT_CURVE_SECRET                               \
-    }
+        ND_CURVE_CLIENT_OPTIONS
 
 #define GW_GUARD_HELP                                                                              \
     "      --allow-origin LIST  WebSocket upgrades whose Origin header is not in the\n"            \
@@ -44,9 +40,8 @@ enum {
     "      --max-clients-per-ip N  WebSocket clients from one address (default 100;\n"             \
     "                          more are refused with 429)\n"                                       \
     "      --handshake-timeout SECS  close connections that have not finished their\n"             \
-    "                          HTTP or WebSocket handshake after SECS (default 10)\n"              \
-    "      --curve-server-key FILE --curve-secret FILE  talk CURVE to the hub: its public\n"       \
-    "                          certificate, and this gateway's own (docs/security.md)\n"
+    "                          HTTP or WebSocket handshake after SECS (default "                   \
+    "10)\n" ND_CURVE_CLIENT_HELP
 
 /* Handles a guard option. Returns 0, 1 when `opt` is not a guard option, -1
  * (message logged) on a bad value. */

@@ -14,9 +14,9 @@
 #include "netdumplings/address.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/log.h"
+#include "netdumplings/monitor.h"
 #include "netdumplings/status.h"
 
-#define S_MONITOR_ENDPOINT "inproc://nd-gateway-monitor"
 #define S_STATUS_TOPIC ND_STATUS_CHEF "/"
 
 int gw_hub_open(gw_t *gw, char *err, size_t errlen)
@@ -39,24 +39,17 @@ int gw_hub_open(gw_t *gw, char *err, size_t errlen)
     zmq_setsockopt(gw->sub, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(gw->sub, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     nd_zmq_ipv6(gw->sub);
-    if (zmq_socket_monitor(gw->sub, S_MONITOR_ENDPOINT,
-                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
-        snprintf(err, errlen, "zmq_socket_monitor: %s", zmq_strerror(errno));
+    gw->monitor = nd_monitor_open(gw->zmq_ctx, gw->sub,
+                                  ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED, err, errlen);
+    if (!gw->monitor)
         return -1;
-    }
-    gw->monitor = zmq_socket(gw->zmq_ctx, ZMQ_PAIR);
-    if (!gw->monitor || zmq_connect(gw->monitor, S_MONITOR_ENDPOINT) != 0) {
-        snprintf(err, errlen, "monitor: %s", zmq_strerror(errno));
-        return -1;
-    }
-    zmq_setsockopt(gw->monitor, ZMQ_LINGER, &linger, sizeof linger);
     /* A bad endpoint is a usage error; an absent hub is not (zmq retries). */
     if (nd_curve_client_apply(gw->sub, err, errlen) != 0)
         return -1;
     if (zmq_connect(gw->sub, gw->hub_endpoint) != 0) {
         snprintf(err, errlen, "cannot use hub endpoint '%s': %s", gw->hub_endpoint,
                  zmq_strerror(errno));
-        return -2;
+        return GW_HUB_BAD_ENDPOINT;
     }
     nd_dumpling_init(&gw->dumpling);
     gw->subs_dirty = true;
@@ -101,20 +94,7 @@ int gw_hub_fd(gw_t *gw)
 
 void gw_hub_poll_monitor(gw_t *gw)
 {
-    for (;;) {
-        zmq_msg_t ev, addr;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, gw->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        uint16_t event = 0;
-        if (zmq_msg_size(&ev) >= 2)
-            memcpy(&event, zmq_msg_data(&ev), 2);
-        zmq_msg_close(&ev);
-        zmq_msg_init(&addr); /* the second frame: the endpoint */
-        zmq_msg_recv(&addr, gw->monitor, ZMQ_DONTWAIT);
-        zmq_msg_close(&addr);
+    for (unsigned event; (event = nd_monitor_read(gw->monitor, ZMQ_DONTWAIT));) {
         if (event == ZMQ_EVENT_CONNECTED && !gw->hub_connected) {
             gw->hub_connected = true;
             nd_info("connected to the hub at %s", gw->hub_endpoint);

@@ -18,6 +18,7 @@
 #include "nd_version.h"
 #include "netdumplings/address.h"
 #include "netdumplings/cli.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
 #define S_PROG "nd-gateway"
@@ -25,41 +26,65 @@
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: " S_PROG " [OPTION]...\n"
-            "Serve the hub's dumplings as JSON over WebSocket, and the live web page,\n"
-            "on one HTTP port.\n"
-            "\n"
-            "  -H, --hub ENDPOINT      the hub's XPUB (default tcp://localhost:%d; IPv6 in\n"
-            "                          brackets: tcp://[2001:db8::1]:11349)\n"
-            "      --hub-in ENDPOINT   the hub's in port, for the gateway's heartbeat (its\n"
-            "                          client and lag counts in the hub's status; default:\n"
-            "                          the --hub host, port 11347)\n"
-            "  -p, --port PORT         HTTP and WebSocket port (default %d; 0 = any free)\n"
-            "  -a, --address ADDR      listen on this address only: IPv4, IPv6 ([brackets]\n"
-            "                          optional), a host or interface name (default *: all,\n"
-            "                          IPv4 and IPv6)\n"
-            "  -w, --web-root DIR      the web page's files (default: %s if it exists,\n"
-            "                          else the source tree's eaters/web)\n"
-            "      --vendor-root DIR   the page's libraries (Chart.js), served under\n"
-            "                          /vendor/ (default %s)\n"
-            "  -m, --max-clients N     WebSocket clients at once (default 1000)\n"
-            "  -b, --backlog N         dumplings a client may fall behind before it is\n"
-            "                          closed with 4008 \"lagging\" (default 16384)\n"
-            "  -t, --time-unit UNIT    creation_time in ms (default) or s (netdumplings 0.5);\n"
-            "                          a client may ask for its own: ?time_unit=s or ms\n"
-            "      --ping SECS         ping a client silent for SECS, drop it after twice\n"
-            "                          that without an answer (default 20)\n" GW_GUARD_HELP
-            "  -v, --verbose           more log lines (repeat for lws warnings)\n"
-            "  -q, --quiet             errors only\n"
-            "  -h, --help              this help\n"
-            "  -V, --version           version\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "WebSocket: ws://HOST:PORT/?chef=NAME&kitchen=NAME, optional first message\n"
-            "{\"eater_name\": \"..\", \"chef_filter\": [..], \"kitchen_filter\": [..]}.\n"
-            "HTTP: / (the page), /metrics (Prometheus), /healthz (200 hub up, 503 down).\n"
-            "Exit status: 0 ok, 1 runtime error (e.g. port in use), 2 usage error.\n",
-            ND_PORT_HUB_OUT, ND_PORT_GATEWAY, ND_WEB_ROOT, GW_VENDOR_ROOT);
+    fprintf(
+        out,
+        "Usage: " S_PROG " [OPTION]...\n"
+        "Serve the hub's dumplings as JSON over WebSocket, and the live web page,\n"
+        "on one HTTP port.\n"
+        "\n"
+        "  -H, --hub ENDPOINT      the hub's XPUB (default " ND_HUB_OUT_DEFAULT "; IPv6 in\n"
+        "                          brackets: tcp://[2001:db8::1]:" ND_STR(
+            ND_PORT_HUB_OUT) ")\n"
+                             "      --hub-in ENDPOINT   the hub's in port, for the gateway's "
+                             "heartbeat (its\n"
+                             "                          client and lag counts in the hub's status; "
+                             "default:\n"
+                             "                          the --hub host, port " ND_STR(
+                                 ND_PORT_HUB_IN) ")\n"
+                                                 "  -p, --port PORT         HTTP and WebSocket "
+                                                 "port (default %d; 0 = any free)\n"
+                                                 "  -a, --address ADDR      listen on this address "
+                                                 "only: IPv4, IPv6 ([brackets]\n"
+                                                 "                          optional), a host or "
+                                                 "interface name (default *: all,\n"
+                                                 "                          IPv4 and IPv6)\n"
+                                                 "  -w, --web-root DIR      the web page's files "
+                                                 "(default: %s if it exists,\n"
+                                                 "                          else the source tree's "
+                                                 "eaters/web)\n"
+                                                 "      --vendor-root DIR   the page's libraries "
+                                                 "(Chart.js), served under\n"
+                                                 "                          /vendor/ (default %s)\n"
+                                                 "  -m, --max-clients N     WebSocket clients at "
+                                                 "once (default 1000)\n"
+                                                 "  -b, --backlog N         dumplings a client may "
+                                                 "fall behind before it is\n"
+                                                 "                          closed with 4008 "
+                                                 "\"lagging\" (default 16384)\n"
+                                                 "  -t, --time-unit UNIT    creation_time in ms "
+                                                 "(default) or s (netdumplings 0.5);\n"
+                                                 "                          a client may ask for "
+                                                 "its own: ?time_unit=s or ms\n"
+                                                 "      --ping SECS         ping a client silent "
+                                                 "for SECS, drop it after twice\n"
+                                                 "                          that without an answer "
+                                                 "(default 20)\n" GW_GUARD_HELP
+                                                 "  -v, --verbose           more log lines (repeat "
+                                                 "for lws warnings)\n"
+                                                 "  -q, --quiet             errors only\n"
+                                                 "  -h, --help              this help\n"
+                                                 "  -V, --version           version\n"
+                                                 "\n" ND_CLI_ENV_HELP "\n"
+                                                 "WebSocket: "
+                                                 "ws://HOST:PORT/?chef=NAME&kitchen=NAME, optional "
+                                                 "first message\n"
+                                                 "{\"eater_name\": \"..\", \"chef_filter\": [..], "
+                                                 "\"kitchen_filter\": [..]}.\n"
+                                                 "HTTP: / (the page), /metrics (Prometheus), "
+                                                 "/healthz (200 hub up, 503 down).\n"
+                                                 "Exit status: 0 ok, 1 runtime error (e.g. port in "
+                                                 "use), 2 usage error.\n",
+        ND_PORT_GATEWAY, ND_WEB_ROOT, GW_VENDOR_ROOT);
 }
 
 static void s_lws_log(int level, const char *line)
@@ -79,11 +104,9 @@ static int s_check_port(const char *address, int port, char *err, size_t errlen)
     char service[16];
     snprintf(service, sizeof service, "%d", port);
     int rc = getaddrinfo(address, service, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot use address '%s': %s", address ? address : "*",
-                 gai_strerror(rc));
-        return -1;
-    }
+    if (rc != 0)
+        return nd_errf(err, errlen, "cannot use address '%s': %s", address ? address : "*",
+                       gai_strerror(rc));
     int result = 0;
     for (struct addrinfo *ai = res; ai && result == 0; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
@@ -92,8 +115,8 @@ static int s_check_port(const char *address, int port, char *err, size_t errlen)
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            snprintf(err, errlen, "cannot listen on %s port %d: %s", address ? address : "*", port,
-                     errno == EADDRNOTAVAIL ? "not an address of this host" : strerror(errno));
+            nd_errf(err, errlen, "cannot listen on %s port %d: %s", address ? address : "*", port,
+                    errno == EADDRNOTAVAIL ? "not an address of this host" : strerror(errno));
             result = -1;
         }
         close(fd);
@@ -182,9 +205,7 @@ int main(int argc, char **argv)
     memcpy(all_opts + nopts, guard_opts, sizeof guard_opts);
     all_opts[nopts + sizeof guard_opts / sizeof guard_opts[0]] = opts[nopts];
     static gw_t gw; /* static: the signal flag lives in it */
-    char hub_default[64];
-    snprintf(hub_default, sizeof hub_default, "tcp://localhost:%d", ND_PORT_HUB_OUT);
-    gw.hub_endpoint = hub_default;
+    gw.hub_endpoint = ND_HUB_OUT_DEFAULT;
     gw.port = ND_PORT_GATEWAY;
     gw.max_clients = 1000;
     gw.backlog = 16384;
@@ -194,6 +215,7 @@ int main(int argc, char **argv)
     long v;
 
     int ch;
+    nd_cli_start(argc, argv, S_PROG);
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, all_opts, NULL) != 0)
         return ND_EXIT_USAGE;
@@ -204,10 +226,8 @@ int main(int argc, char **argv)
             char err[512];
             if (nd_endpoint_check(optarg, ch == 'H' ? "hub endpoint" : "--hub-in endpoint",
                                   ch == 'H' ? ND_PORT_HUB_OUT : ND_PORT_HUB_IN, err,
-                                  sizeof err) != 0) {
-                fprintf(stderr, S_PROG ": %s\n", err);
-                return ND_EXIT_USAGE;
-            }
+                                  sizeof err) != 0)
+                return nd_usage("%s", err);
             if (ch == 'H')
                 gw.hub_endpoint = optarg;
             else
@@ -215,18 +235,14 @@ int main(int argc, char **argv)
             break;
         }
         case 'p':
-            if (nd_parse_long(optarg, 0, 65535, &v) != 0) {
-                fprintf(stderr, S_PROG ": --port: '%s' is not a port number (0-65535)\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 0, 65535, &v) != 0)
+                return nd_usage("--port: '%s' is not a port number (0-65535)", optarg);
             gw.port = (int)v;
             break;
         case 'a': {
             char err[512];
-            if (nd_address_check(optarg, err, sizeof err) != 0) {
-                fprintf(stderr, S_PROG ": %s\n", err);
-                return nd_cli_try_help(S_PROG);
-            }
+            if (nd_address_check(optarg, err, sizeof err) != 0)
+                return nd_usage("%s", err);
             gw.address = optarg;
             break;
         }
@@ -237,22 +253,16 @@ int main(int argc, char **argv)
             gw.vendor_root = optarg;
             break;
         case 'm':
-            if (nd_parse_long(optarg, 1, 100000, &gw.max_clients) != 0) {
-                fprintf(stderr, S_PROG ": --max-clients: '%s' is not in 1-100000\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 100000, &gw.max_clients) != 0)
+                return nd_usage("--max-clients: '%s' is not in 1-100000", optarg);
             break;
         case 'b':
-            if (nd_parse_long(optarg, 16, 10000000, &gw.backlog) != 0) {
-                fprintf(stderr, S_PROG ": --backlog: '%s' is not in 16-10000000\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 16, 10000000, &gw.backlog) != 0)
+                return nd_usage("--backlog: '%s' is not in 16-10000000", optarg);
             break;
         case 'P':
-            if (nd_parse_long(optarg, 1, 3600, &gw.ping_secs) != 0) {
-                fprintf(stderr, S_PROG ": --ping: '%s' is not in 1-3600\n", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 3600, &gw.ping_secs) != 0)
+                return nd_usage("--ping: '%s' is not in 1-3600", optarg);
             break;
         case 't':
             if (strcmp(optarg, "ms") == 0) {
@@ -260,8 +270,7 @@ int main(int argc, char **argv)
             } else if (strcmp(optarg, "s") == 0) {
                 gw.seconds = true;
             } else {
-                fprintf(stderr, S_PROG ": --time-unit: '%s' is not ms or s\n", optarg);
-                return ND_EXIT_USAGE;
+                return nd_usage("--time-unit: '%s' is not ms or s", optarg);
             }
             break;
         case 'v':
@@ -282,11 +291,11 @@ int main(int argc, char **argv)
                 return ND_EXIT_USAGE;
             if (grc == 0)
                 break;
-            return nd_cli_try_help(S_PROG);
+            return nd_cli_try_help(NULL);
         }
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, S_PROG) != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
     nd_log_setup(S_PROG, quiet ? ND_LOG_ERROR : verbose ? ND_LOG_DEBUG : ND_LOG_INFO);
     lws_set_log_level(verbose >= 2 ? LLL_ERR | LLL_WARN : LLL_ERR, s_lws_log);
@@ -314,10 +323,8 @@ int main(int argc, char **argv)
         return ND_EXIT_RUNTIME;
     }
 
-    if (gw_guard_setup(err, sizeof err) != 0) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (gw_guard_setup(err, sizeof err) != 0)
+        return nd_usage("%s", err);
     int rc = ND_EXIT_RUNTIME;
     gw.started = nd_monotonic();
     gw.ring = gw_ring_new((size_t)gw.backlog);
@@ -328,14 +335,14 @@ int main(int argc, char **argv)
     nd_signals_install(&gw.stop);
     int hrc = gw_hub_open(&gw, err, sizeof err);
     if (hrc != 0) {
-        nd_error("%s", err);
-        if (hrc == -2)
-            rc = ND_EXIT_USAGE;
+        if (hrc == GW_HUB_BAD_ENDPOINT)
+            rc = nd_usage("%s", err);
+        else
+            nd_error("%s", err);
         goto out;
     }
     if (gw_heartbeat_open(&gw, err, sizeof err) != 0) {
-        nd_error("%s", err);
-        rc = ND_EXIT_USAGE;
+        rc = nd_usage("%s", err);
         goto out;
     }
 

@@ -10,6 +10,7 @@
 #include "guard.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
+#include "netdumplings/payload.h"
 
 /* How many ring entries one writeable callback looks at and writes, so one
  * busy client cannot starve the others or the hub side. */
@@ -67,7 +68,7 @@ static int s_receive(gw_t *gw, struct lws *wsi, gw_client_t *c, const void *in, 
 
     size_t n = c->rx_len;
     c->rx_len = 0;
-    if (!gw_utf8_valid(c->rx, n))
+    if (!nd_utf8_valid(c->rx, n))
         return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
     if (c->got_first)
         return 0; /* eaters may talk; only the first message means something */

@@ -19,7 +19,7 @@ static void s_usage(FILE *out)
                  "NAME may include a folder. Existing files are never overwritten.\n"
                  "\n"
                  "  -d, --dir DIR   write the files in DIR (default: the current folder)\n"
-                 "      --help      show this help and exit\n"
+                 "  -h, --help      show this help and exit\n"
                  "      --version   show the version and exit\n"
                  "\n"
                  "Exit status: 0 written, 1 could not write, 2 usage error.\n");
@@ -27,35 +27,33 @@ static void s_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_HELP = 256, OPT_VERSION };
+    enum { OPT_VERSION = 256 };
     static const struct option opts[] = {
         {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
     const char *dir = NULL;
     int c;
-    nd_log_setup("nd-keygen", ND_LOG_INFO);
-    while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+    nd_cli_start(argc, argv, "nd-keygen");
+    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dir = optarg;
             break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
             nd_print_version("nd-keygen");
             return ND_EXIT_OK;
         default:
-            return nd_cli_try_help("nd-keygen");
+            return nd_cli_try_help(NULL);
         }
     }
-    if (argc - optind != 1 || !*argv[optind]) {
-        nd_error("expected one NAME");
-        return nd_cli_try_help("nd-keygen");
-    }
+    if (argc - optind != 1 || !*argv[optind])
+        return nd_usage("expected one NAME");
     const char *name = argv[optind];
     char base[4096];
     if (dir)

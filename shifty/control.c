@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "netdumplings/dumpling.h"
+#include "netdumplings/err.h"
 
 #define SH_MAX_BODY 65536
 
@@ -263,20 +264,18 @@ static int s_decode(void *out, size_t outsize, const sh_field_t *fields, const c
                     size_t errlen)
 {
     memset(out, 0, outsize);
-    if (len > SH_MAX_BODY) {
-        snprintf(err, errlen, "heartbeat of %zu bytes (at most %d)", len, SH_MAX_BODY);
-        return -1;
-    }
+    if (len > SH_MAX_BODY)
+        return nd_errf(err, errlen, "heartbeat of %zu bytes (at most %d)", len, SH_MAX_BODY);
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     int rc = -1;
     char why[128];
     if (nd_msgpack_unpack_one(&u, body, len, why, sizeof why) != 0) {
-        snprintf(err, errlen, "heartbeat: %s", why);
+        nd_errf(err, errlen, "heartbeat: %s", why);
         goto done;
     }
     if (u.data.type != MSGPACK_OBJECT_MAP) {
-        snprintf(err, errlen, "heartbeat is not a map");
+        nd_errf(err, errlen, "heartbeat is not a map");
         goto done;
     }
     const msgpack_object_map *m = &u.data.via.map;
@@ -291,7 +290,7 @@ static int s_decode(void *out, size_t outsize, const sh_field_t *fields, const c
     }
     const char *got = (const char *)out + nameoff;
     if (!nd_name_valid(got) || strcmp(got, name) != 0) {
-        snprintf(err, errlen, "heartbeat on '%s' says %s '%s'", name, namekey, got);
+        nd_errf(err, errlen, "heartbeat on '%s' says %s '%s'", name, namekey, got);
         goto done;
     }
     rc = 0;
@@ -306,10 +305,8 @@ int sh_kitchen_info_decode(sh_kitchen_info_t *out, const char *name, const void 
     if (s_decode(out, sizeof *out, s_kitchen_fields, "kitchen_name",
                  offsetof(sh_kitchen_info_t, kitchen_name), name, body, len, err, errlen) != 0)
         return -1;
-    if (!out->boot_id[0]) {
-        snprintf(err, errlen, "heartbeat from kitchen '%s' has no boot_id", name);
-        return -1;
-    }
+    if (!out->boot_id[0])
+        return nd_errf(err, errlen, "heartbeat from kitchen '%s' has no boot_id", name);
     /* A topic cannot have had more dumplings than the kitchen made. */
     size_t kept = 0;
     for (size_t i = 0; i < out->ntopics; i++)
@@ -327,10 +324,9 @@ int sh_eater_info_decode(sh_eater_info_t *out, const char *name, const char *id,
     if (s_decode(out, sizeof *out, s_eater_fields, "eater_name",
                  offsetof(sh_eater_info_t, eater_name), name, body, len, err, errlen) != 0)
         return -1;
-    if (strcmp(out->eater_id, id) != 0) {
-        snprintf(err, errlen, "heartbeat of eater '%s/%s' says id '%s'", name, id, out->eater_id);
-        return -1;
-    }
+    if (strcmp(out->eater_id, id) != 0)
+        return nd_errf(err, errlen, "heartbeat of eater '%s/%s' says id '%s'", name, id,
+                       out->eater_id);
     return 0;
 }
 
@@ -352,10 +348,8 @@ int sh_gateway_info_decode(sh_gateway_info_t *out, const char *name, const void 
     if (s_decode(out, sizeof *out, s_gateway_fields, "gateway_name",
                  offsetof(sh_gateway_info_t, gateway_name), name, body, len, err, errlen) != 0)
         return -1;
-    if (!out->boot_id[0]) {
-        snprintf(err, errlen, "heartbeat from gateway '%s' has no boot_id", name);
-        return -1;
-    }
+    if (!out->boot_id[0])
+        return nd_errf(err, errlen, "heartbeat from gateway '%s' has no boot_id", name);
     qsort(out->eaters, out->neaters, sizeof out->eaters[0], s_by_id);
     return 0;
 }

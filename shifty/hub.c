@@ -26,6 +26,7 @@
 #include "netdumplings/address.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 #include "netdumplings/wire.h"
 #include "netdumplings/payload.h"
@@ -181,10 +182,8 @@ static int s_bind(void *sock, const nd_bind_list_t *hosts, int port, const char 
     size_t bound = 0;
     for (size_t i = 0; i < hosts->n; i++) {
         char ep[ND_HOST_MAX + 16];
-        if (nd_endpoint_format(ep, sizeof ep, hosts->host[i], port) < 0) {
-            snprintf(err, errlen, "address too long: %s", hosts->host[i]);
-            return -1;
-        }
+        if (nd_endpoint_format(ep, sizeof ep, hosts->host[i], port) < 0)
+            return nd_errf(err, errlen, "address too long: %s", hosts->host[i]);
         if (zmq_bind(sock, ep) == 0) {
             s_log_bound(sock, ep, what);
             bound++;
@@ -192,26 +191,20 @@ static int s_bind(void *sock, const nd_bind_list_t *hosts, int port, const char 
         }
         int e = errno;
         char why[300];
-        if (e == EADDRINUSE) {
-            snprintf(err, errlen, "cannot bind %s on %s: port %d is already in use", what, ep,
-                     port);
-            return -1;
-        }
+        if (e == EADDRINUSE)
+            return nd_errf(err, errlen, "cannot bind %s on %s: port %d is already in use", what, ep,
+                           port);
         if (e == EADDRNOTAVAIL || e == ENODEV)
             snprintf(why, sizeof why, "%s is not an address of this host", hosts->host[i]);
         else
             snprintf(why, sizeof why, "%s", zmq_strerror(e));
-        if (!hosts->named || hosts->n == 1) {
-            snprintf(err, errlen, "cannot bind %s on %s: %s", what, ep, why);
-            return -1;
-        }
+        if (!hosts->named || hosts->n == 1)
+            return nd_errf(err, errlen, "cannot bind %s on %s: %s", what, ep, why);
         nd_warn("%s: not listening on %s: %s", what, ep, why);
     }
-    if (bound == 0) {
-        snprintf(err, errlen, "cannot bind %s on any address of '%s'", what,
-                 hosts->n ? hosts->host[0] : "?");
-        return -1;
-    }
+    if (bound == 0)
+        return nd_errf(err, errlen, "cannot bind %s on any address of '%s'", what,
+                       hosts->n ? hosts->host[0] : "?");
     return 0;
 }
 
@@ -246,19 +239,19 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
 {
     sh_hub_t *self = calloc(1, sizeof *self);
     if (!self) {
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     self->config = *config;
     nd_dumpling_init(&self->d);
     if (!(self->pl = nd_payload_new()) || !(self->sent_pl = nd_payload_new())) {
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         goto fail;
     }
     self->ctx = zmq_ctx_new();
     if (!self->ctx || !(self->xsub = zmq_socket(self->ctx, ZMQ_XSUB)) ||
         !(self->xpub = zmq_socket(self->ctx, ZMQ_XPUB))) {
-        snprintf(err, errlen, "cannot create ZeroMQ sockets: %s", zmq_strerror(errno));
+        nd_errf(err, errlen, "cannot create ZeroMQ sockets: %s", zmq_strerror(errno));
         goto fail;
     }
     int linger = 0, one = 1, hwm = 100000, in_hwm = SH_IN_HWM;
@@ -290,7 +283,7 @@ sh_hub_t *sh_hub_new(const sh_config_t *config, char *err, size_t errlen)
      * and sends nothing until it has a subscription. XSUB passes this message
      * to every kitchen that connects, now or later. */
     if (zmq_send(self->xsub, "\x01", 1, 0) != 1) {
-        snprintf(err, errlen, "cannot subscribe upstream: %s", zmq_strerror(errno));
+        nd_errf(err, errlen, "cannot subscribe upstream: %s", zmq_strerror(errno));
         goto fail;
     }
     self->started_mono = nd_monotonic();

@@ -46,7 +46,7 @@ static void s_usage(FILE *out)
             "                          (docs/protocol.md, Federation)\n"
             "  -v, --verbose           more log lines (repeat for more)\n"
             "  -q, --quiet             errors only\n"
-            "      --help              show this help and exit\n"
+            "  -h, --help              show this help and exit\n"
             "      --version           show the version and exit\n"
             "\n" ND_CLI_ENV_HELP "\n"
             "SystemStatusChef counts: total_dumplings_in = valid dumplings received from\n"
@@ -71,7 +71,6 @@ int main(int argc, char **argv)
         OPT_CURVE_SECRET,
         OPT_CURVE_ALLOW,
         OPT_MAX_MESSAGE,
-        OPT_HELP,
         OPT_VERSION
     };
     static const struct option opts[] = {
@@ -88,7 +87,7 @@ int main(int argc, char **argv)
         {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
@@ -104,51 +103,41 @@ int main(int argc, char **argv)
     int level = ND_LOG_INFO;
     long port;
     int c;
-    nd_log_setup("nd-shifty", ND_LOG_INFO);
+    nd_cli_start(argc, argv, "nd-shifty");
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "a:f:N:vq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "a:f:N:vqh", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             config.address = optarg;
             break;
         case OPT_IN_PORT:
         case OPT_OUT_PORT:
-            if (nd_parse_long(optarg, 1, 65535, &port) != 0) {
-                nd_error("invalid port '%s' (1-65535)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 65535, &port) != 0)
+                return nd_usage("invalid port '%s' (1-65535)", optarg);
             if (c == OPT_IN_PORT)
                 config.in_port = (int)port;
             else
                 config.out_port = (int)port;
             break;
         case 'f':
-            if (nd_parse_double(optarg, 0.01, 86400, &config.status_freq) != 0) {
-                nd_error("invalid --status-freq '%s' (seconds, 0.01-86400)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0.01, 86400, &config.status_freq) != 0)
+                return nd_usage("invalid --status-freq '%s' (seconds, 0.01-86400)", optarg);
             break;
         case 'N':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid hub name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (!nd_name_valid(optarg))
+                return nd_usage("invalid hub name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
             config.name = optarg;
             break;
         case OPT_KITCHEN_TIMEOUT:
-            if (nd_parse_double(optarg, 0.1, 86400, &config.kitchen_timeout) != 0) {
-                nd_error("invalid --kitchen-timeout '%s' (seconds, 0.1-86400)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0.1, 86400, &config.kitchen_timeout) != 0)
+                return nd_usage("invalid --kitchen-timeout '%s' (seconds, 0.1-86400)", optarg);
             break;
         case OPT_OUT_HWM: {
             long hwm;
-            if (nd_parse_long(optarg, 1, 100000000L, &hwm) != 0) {
-                nd_error("invalid --out-hwm '%s' (1-100000000)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 100000000L, &hwm) != 0)
+                return nd_usage("invalid --out-hwm '%s' (1-100000000)", optarg);
             config.out_hwm = (int)hwm;
             break;
         }
@@ -159,15 +148,13 @@ int main(int argc, char **argv)
             config.curve_allow = optarg;
             break;
         case OPT_MAX_MESSAGE:
-            if (nd_parse_long(optarg, 0, 1L << 30, &config.max_message) != 0) {
-                nd_error("invalid --max-message '%s' (bytes, 0-1073741824)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 0, 1L << 30, &config.max_message) != 0)
+                return nd_usage("invalid --max-message '%s' (bytes, 0-1073741824)", optarg);
             break;
         case OPT_UPSTREAM:
             config.upstream = *optarg ? optarg : NULL;
             break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
@@ -176,26 +163,20 @@ int main(int argc, char **argv)
         default:
             if (nd_cli_verbosity(c, &level))
                 break;
-            return nd_cli_try_help("nd-shifty");
+            return nd_cli_try_help(NULL);
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, "nd-shifty") != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
     char err[512];
     if (nd_address_check(config.address, err, sizeof err) != 0 ||
         (config.upstream &&
-         nd_endpoint_check(config.upstream, "--upstream", ND_PORT_HUB_IN, err, sizeof err) != 0)) {
-        nd_error("%s", err);
-        return nd_cli_try_help("nd-shifty");
-    }
-    if (config.in_port == config.out_port) {
-        nd_error("--in-port and --out-port must differ (both %d)", config.in_port);
-        return ND_EXIT_USAGE;
-    }
-    if (!config.curve_secret != !config.curve_allow) {
-        nd_error("--curve-secret and --curve-allow go together (docs/security.md)");
-        return ND_EXIT_USAGE;
-    }
+         nd_endpoint_check(config.upstream, "--upstream", ND_PORT_HUB_IN, err, sizeof err) != 0))
+        return nd_usage("%s", err);
+    if (config.in_port == config.out_port)
+        return nd_usage("--in-port and --out-port must differ (both %d)", config.in_port);
+    if (!config.curve_secret != !config.curve_allow)
+        return nd_usage("--curve-secret and --curve-allow go together (docs/security.md)");
     nd_log_setup("nd-shifty", (nd_log_level_t)level);
 
     static volatile sig_atomic_t stop = 0;

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
+#include "netdumplings/monitor.h"
 
 struct sh_limits {
     void *monitor[2]; /* the kitchens' (XSUB) and eaters' (XPUB) socket monitors */
@@ -37,28 +39,7 @@ static void *s_monitor_thread(void *arg)
         int side = (it[0].revents & ZMQ_POLLIN) ? 0 : 1;
         if (!(it[side].revents & ZMQ_POLLIN))
             continue;
-        void *mon = self->monitor[side];
-        /* Two frames: 16-bit event + 32-bit value, then the endpoint. */
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, mon, 0) < 0) {
-            zmq_msg_close(&m);
-            continue;
-        }
-        uint16_t event = 0;
-        if (zmq_msg_size(&m) >= 2)
-            memcpy(&event, zmq_msg_data(&m), 2);
-        bool more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-        while (more) {
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, mon, 0) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            more = zmq_msg_more(&m);
-            zmq_msg_close(&m);
-        }
+        unsigned event = nd_monitor_read(self->monitor[side], 0);
         if (event == ZMQ_EVENT_DISCONNECTED && side == 0) {
             atomic_fetch_add(&self->disconnects, 1);
         } else if (event &
@@ -86,35 +67,24 @@ void sh_limits_destroy(sh_limits_t **self_p)
         pthread_join(self->thread, NULL);
     }
     for (int i = 0; i < 2; i++)
-        if (self->monitor[i])
-            zmq_close(self->monitor[i]);
+        nd_monitor_close(NULL, &self->monitor[i]);
     free(self);
     *self_p = NULL;
-}
-
-static int s_monitor(void *ctx, void *sock, int events, void **mon, const void *tag, int side)
-{
-    char ep[80];
-    snprintf(ep, sizeof ep, "inproc://sh-monitor-%p-%d", tag, side);
-    int linger = 0;
-    if (zmq_socket_monitor(sock, ep, events) != 0 || !(*mon = zmq_socket(ctx, ZMQ_PAIR)) ||
-        zmq_setsockopt(*mon, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_connect(*mon, ep) != 0)
-        return -1;
-    return 0;
 }
 
 static sh_limits_t *s_limits_new(void *ctx, void *xsub, void *xpub, char *err, size_t errlen)
 {
     sh_limits_t *self = calloc(1, sizeof *self);
     if (!self) {
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     int failed = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
-    if (s_monitor(ctx, xsub, ZMQ_EVENT_DISCONNECTED | failed, &self->monitor[0], self, 0) != 0 ||
-        s_monitor(ctx, xpub, failed, &self->monitor[1], self, 1) != 0 ||
+    if (!(self->monitor[0] =
+              nd_monitor_open(ctx, xsub, ZMQ_EVENT_DISCONNECTED | failed, err, errlen)) ||
+        !(self->monitor[1] = nd_monitor_open(ctx, xpub, failed, err, errlen)) ||
         pthread_create(&self->thread, NULL, s_monitor_thread, self) != 0) {
-        snprintf(err, errlen, "cannot monitor the kitchens' socket: %s", zmq_strerror(errno));
+        nd_errf(err, errlen, "cannot monitor the hub's sockets: %s", zmq_strerror(errno));
         sh_limits_destroy(&self);
         return NULL;
     }
@@ -150,10 +120,8 @@ int sh_security_setup(void *ctx, void *xsub, void *xpub, const sh_config_t *conf
     }
     if (config->max_message > 0) {
         int64_t max = config->max_message;
-        if (zmq_setsockopt(xsub, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0) {
-            snprintf(err, errlen, "cannot set --max-message: %s", zmq_strerror(errno));
-            return -1;
-        }
+        if (zmq_setsockopt(xsub, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0)
+            return nd_errf(err, errlen, "cannot set --max-message: %s", zmq_strerror(errno));
     }
     if (!(*limits = s_limits_new(ctx, xsub, xpub, err, errlen)))
         return -1;

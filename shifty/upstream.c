@@ -14,6 +14,7 @@
 #include "netdumplings/address.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 #include "netdumplings/wire.h"
 
@@ -48,20 +49,16 @@ static void s_copy(char *dst, size_t size, const msgpack_object *o)
 static int s_hop_decode(sh_hop_t *hop, const msgpack_object *o, char *err, size_t errlen)
 {
     memset(hop, 0, sizeof *hop);
-    if (o->type != MSGPACK_OBJECT_MAP) {
-        snprintf(err, errlen, "a via hop is not a map");
-        return -1;
-    }
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return nd_errf(err, errlen, "a via hop is not a map");
     for (uint32_t i = 0; i < o->via.map.size; i++) {
         const msgpack_object *k = &o->via.map.ptr[i].key;
         const msgpack_object *v = &o->via.map.ptr[i].val;
         if (v->type != MSGPACK_OBJECT_STR)
             continue;
         if (s_str_eq(k, "hub")) {
-            if (!nd_name_validn(v->via.str.ptr, v->via.str.size)) {
-                snprintf(err, errlen, "a via hop has a bad hub name");
-                return -1;
-            }
+            if (!nd_name_validn(v->via.str.ptr, v->via.str.size))
+                return nd_errf(err, errlen, "a via hop has a bad hub name");
             s_copy(hop->hub, sizeof hop->hub, v);
         } else if (s_str_eq(k, "boot_id")) {
             s_copy(hop->boot_id, sizeof hop->boot_id, v);
@@ -69,10 +66,8 @@ static int s_hop_decode(sh_hop_t *hop, const msgpack_object *o, char *err, size_
             s_copy(hop->from, sizeof hop->from, v);
         }
     }
-    if (!hop->hub[0] || !hop->boot_id[0]) {
-        snprintf(err, errlen, "a via hop without hub or boot_id");
-        return -1;
-    }
+    if (!hop->hub[0] || !hop->boot_id[0])
+        return nd_errf(err, errlen, "a via hop without hub or boot_id");
     return 0;
 }
 
@@ -81,17 +76,15 @@ int sh_via_decode(sh_via_t *out, const void *data, size_t len, bool *too_many, c
 {
     memset(out, 0, sizeof *out);
     *too_many = false;
-    if (len > SH_MAX_VIA_BYTES) {
-        snprintf(err, errlen, "via frame of %zu bytes (at most %d)", len, SH_MAX_VIA_BYTES);
-        return -1;
-    }
+    if (len > SH_MAX_VIA_BYTES)
+        return nd_errf(err, errlen, "via frame of %zu bytes (at most %d)", len, SH_MAX_VIA_BYTES);
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     int rc = -1;
     char why[128];
     if (nd_msgpack_unpack_one(&u, data, len, why, sizeof why) != 0 ||
         u.data.type != MSGPACK_OBJECT_MAP) {
-        snprintf(err, errlen, "via frame is not one msgpack map");
+        nd_errf(err, errlen, "via frame is not one msgpack map");
         goto done;
     }
     const msgpack_object *list = NULL;
@@ -99,12 +92,12 @@ int sh_via_decode(sh_via_t *out, const void *data, size_t len, bool *too_many, c
         if (s_str_eq(&u.data.via.map.ptr[i].key, "via"))
             list = &u.data.via.map.ptr[i].val;
     if (!list || list->type != MSGPACK_OBJECT_ARRAY) {
-        snprintf(err, errlen, "via frame without a via list");
+        nd_errf(err, errlen, "via frame without a via list");
         goto done;
     }
     if (list->via.array.size > SH_MAX_HOPS) {
         *too_many = true;
-        snprintf(err, errlen, "%u hops (at most %d)", list->via.array.size, SH_MAX_HOPS);
+        nd_errf(err, errlen, "%u hops (at most %d)", list->via.array.size, SH_MAX_HOPS);
         goto done;
     }
     for (uint32_t i = 0; i < list->via.array.size; i++)
@@ -149,12 +142,12 @@ sh_upstream_t *sh_upstream_new(void *ctx, const char *endpoint, char *err, size_
     sh_upstream_t *self = calloc(1, sizeof *self);
     if (!self || !(self->endpoint = strdup(endpoint))) {
         free(self);
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     msgpack_sbuffer_init(&self->sbuf);
     if (!(self->sock = zmq_socket(ctx, ZMQ_XPUB))) {
-        snprintf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
+        nd_errf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
         sh_upstream_destroy(&self);
         return NULL;
     }
@@ -176,8 +169,8 @@ sh_upstream_t *sh_upstream_new(void *ctx, const char *endpoint, char *err, size_
         return NULL;
     }
     if (zmq_connect(self->sock, endpoint) != 0) {
-        snprintf(err, errlen, "invalid --upstream '%s': %s (expected e.g. tcp://host:%d)", endpoint,
-                 zmq_strerror(errno), ND_PORT_HUB_IN);
+        nd_errf(err, errlen, "invalid --upstream '%s': %s (expected e.g. tcp://host:%d)", endpoint,
+                zmq_strerror(errno), ND_PORT_HUB_IN);
         sh_upstream_destroy(&self);
         return NULL;
     }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "netdumplings/err.h"
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
 #include "netdumplings/packet.h"
@@ -40,14 +41,12 @@ int sn_default_device(char *buf, size_t len, char *err, size_t errlen)
 {
     pcap_if_t *all = NULL;
     char errbuf[PCAP_ERRBUF_SIZE];
-    if (pcap_findalldevs(&all, errbuf) != 0) {
-        snprintf(err, errlen, "cannot list interfaces: %s", errbuf);
-        return -1;
-    }
+    if (pcap_findalldevs(&all, errbuf) != 0)
+        return nd_errf(err, errlen, "cannot list interfaces: %s", errbuf);
     if (!all) {
-        snprintf(err, errlen,
-                 "no interface to capture on (capturing needs root or CAP_NET_RAW); "
-                 "give one with -i");
+        nd_errf(err, errlen,
+                "no interface to capture on (capturing needs root or CAP_NET_RAW); "
+                "give one with -i");
         return -1;
     }
     /* libpcap sorts up, running, non-loopback interfaces first. */
@@ -83,7 +82,7 @@ pcap_t *sn_open_live(const char *dev, const sn_capture_opts_t *opts, char *err, 
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(dev, errbuf);
     if (!p) {
-        snprintf(err, errlen, "cannot capture on '%s': %s", dev, errbuf);
+        nd_errf(err, errlen, "cannot capture on '%s': %s", dev, errbuf);
         return NULL;
     }
     pcap_set_snaplen(p, opts->snaplen);
@@ -103,33 +102,33 @@ pcap_t *sn_open_live(const char *dev, const sn_capture_opts_t *opts, char *err, 
         switch (rc) {
         case PCAP_ERROR_NO_SUCH_DEVICE:
             s_list_devices(devs, sizeof devs);
-            snprintf(err, errlen, "no such interface '%s'; available: %s", dev, devs);
+            nd_errf(err, errlen, "no such interface '%s'; available: %s", dev, devs);
             break;
         case PCAP_ERROR_PERM_DENIED:
         case PCAP_ERROR_PROMISC_PERM_DENIED:
-            snprintf(err, errlen,
-                     "no permission to capture on '%s': capturing needs root or the "
-                     "CAP_NET_RAW capability (e.g. sudo setcap cap_net_raw,cap_net_admin=eip "
-                     "nd-snifty) (%s)",
-                     dev, pcap_geterr(p));
+            nd_errf(err, errlen,
+                    "no permission to capture on '%s': capturing needs root or the "
+                    "CAP_NET_RAW capability (e.g. sudo setcap cap_net_raw,cap_net_admin=eip "
+                    "nd-snifty) (%s)",
+                    dev, pcap_geterr(p));
             break;
         case PCAP_ERROR_IFACE_NOT_UP:
-            snprintf(err, errlen, "interface '%s' is not up", dev);
+            nd_errf(err, errlen, "interface '%s' is not up", dev);
             break;
         case PCAP_ERROR:
             /* The ring is the one big thing activating allocates. */
             if (errno == ENOMEM || errno == EINVAL) {
-                snprintf(err, errlen,
-                         "cannot capture on '%s': the kernel would not make a %d MiB ring "
-                         "(--buffer-size, %d-%d MiB; this host's free memory limits it): %s",
-                         dev, opts->buffer_mib, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX,
-                         pcap_geterr(p));
+                nd_errf(err, errlen,
+                        "cannot capture on '%s': the kernel would not make a %d MiB ring "
+                        "(--buffer-size, %d-%d MiB; this host's free memory limits it): %s",
+                        dev, opts->buffer_mib, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX,
+                        pcap_geterr(p));
                 break;
             }
             /* fall through */
         default:
-            snprintf(err, errlen, "cannot capture on '%s': %s (%s)", dev, pcap_statustostr(rc),
-                     pcap_geterr(p));
+            nd_errf(err, errlen, "cannot capture on '%s': %s (%s)", dev, pcap_statustostr(rc),
+                    pcap_geterr(p));
             break;
         }
         pcap_close(p);
@@ -139,10 +138,10 @@ pcap_t *sn_open_live(const char *dev, const sn_capture_opts_t *opts, char *err, 
         nd_warn("capture on '%s': %s (%s)", dev, pcap_statustostr(rc), pcap_geterr(p));
     size_t asked = (size_t)opts->buffer_mib << 20, ring = sn_ring_bytes(p);
     if (ring && ring < asked - asked / 20) {
-        snprintf(err, errlen,
-                 "cannot capture on '%s': the kernel made a ring of %zu MiB, not the %d MiB "
-                 "asked (not enough free memory): give --buffer-size %zu or less",
-                 dev, ring >> 20, opts->buffer_mib, ring >> 20);
+        nd_errf(err, errlen,
+                "cannot capture on '%s': the kernel made a ring of %zu MiB, not the %d MiB "
+                "asked (not enough free memory): give --buffer-size %zu or less",
+                dev, ring >> 20, opts->buffer_mib, ring >> 20);
         pcap_close(p);
         return NULL;
     }
@@ -178,11 +177,11 @@ pcap_t *sn_open_file(const char *path, char *err, size_t errlen)
     struct stat st;
     if (strcmp(path, "-") != 0) {
         if (stat(path, &st) != 0) {
-            snprintf(err, errlen, "cannot read capture file '%s': %s", path, strerror(errno));
+            nd_errf(err, errlen, "cannot read capture file '%s': %s", path, strerror(errno));
             return NULL;
         }
         if (S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "cannot read capture file '%s': it is a directory", path);
+            nd_errf(err, errlen, "cannot read capture file '%s': it is a directory", path);
             return NULL;
         }
     }
@@ -192,14 +191,14 @@ pcap_t *sn_open_file(const char *path, char *err, size_t errlen)
     errno = 0;
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!fp) {
-        snprintf(err, errlen, "cannot read capture file '%s': %s", path, strerror(errno));
+        nd_errf(err, errlen, "cannot read capture file '%s': %s", path, strerror(errno));
         return NULL;
     }
     setvbuf(fp, NULL, _IOFBF, SN_FILE_BUFFER);
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!p) {
-        snprintf(err, errlen, "'%s' is not a pcap or pcapng capture file (libpcap: %s)", path,
-                 errbuf);
+        nd_errf(err, errlen, "'%s' is not a pcap or pcapng capture file (libpcap: %s)", path,
+                errbuf);
         if (fp != stdin)
             fclose(fp); /* libpcap closes it only once it has taken it */
     }
@@ -215,27 +214,27 @@ int sn_check_linktype(pcap_t *pcap, char *err, size_t errlen)
     const char *descr = pcap_datalink_val_to_description(dlt);
     char num[32];
     snprintf(num, sizeof num, "DLT_%d", dlt);
-    snprintf(err, errlen,
-             "link type %s (%s, %d) is not supported; supported: EN10MB, RAW, IPV4, IPV6, "
-             "LINUX_SLL, LINUX_SLL2, NULL, LOOP, IEEE802_11, IEEE802_11_RADIO, PPI, PPP, "
-             "PPP_SERIAL, PPP_ETHER, C_HDLC, FRELAY, MFR, SLIP, ATM_RFC1483, ATM_CLIP, NFLOG, "
-             "IPNET, PKTAP",
-             name ? name : num, descr ? descr : "no description", dlt);
+    nd_errf(err, errlen,
+            "link type %s (%s, %d) is not supported; supported: EN10MB, RAW, IPV4, IPV6, "
+            "LINUX_SLL, LINUX_SLL2, NULL, LOOP, IEEE802_11, IEEE802_11_RADIO, PPI, PPP, "
+            "PPP_SERIAL, PPP_ETHER, C_HDLC, FRELAY, MFR, SLIP, ATM_RFC1483, ATM_CLIP, NFLOG, "
+            "IPNET, PKTAP",
+            name ? name : num, descr ? descr : "no description", dlt);
     return -1;
 }
 
-int sn_set_filter(pcap_t *pcap, const char *filter, char *err, size_t errlen)
+sn_filter_result_t sn_set_filter(pcap_t *pcap, const char *filter, char *err, size_t errlen)
 {
     struct bpf_program prog;
     if (pcap_compile(pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        snprintf(err, errlen, "invalid filter '%s': %s", filter, pcap_geterr(pcap));
-        return -1;
+        nd_errf(err, errlen, "invalid filter '%s': %s", filter, pcap_geterr(pcap));
+        return SN_FILTER_INVALID;
     }
     int rc = pcap_setfilter(pcap, &prog);
     pcap_freecode(&prog);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot install filter '%s': %s", filter, pcap_geterr(pcap));
-        return -2;
+        nd_errf(err, errlen, "cannot install filter '%s': %s", filter, pcap_geterr(pcap));
+        return SN_FILTER_NOT_INSTALLED;
     }
-    return 0;
+    return SN_FILTER_SET;
 }

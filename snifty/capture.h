@@ -74,9 +74,14 @@ pcap_t *sn_open_file(const char *path, char *err, size_t errlen);
  * with err naming the link type. */
 int sn_check_linktype(pcap_t *pcap, char *err, size_t errlen);
 
-/* Compiles and installs `filter`. Returns 0, -1 when it does not compile (a
- * usage error: libpcap's message and the filter in err), -2 when the compiled
- * filter could not be installed. */
-int sn_set_filter(pcap_t *pcap, const char *filter, char *err, size_t errlen);
+/* What sn_set_filter() made of the filter. */
+typedef enum {
+    SN_FILTER_SET = 0,
+    SN_FILTER_INVALID,       /* it does not compile: a usage error (libpcap's message in err) */
+    SN_FILTER_NOT_INSTALLED, /* compiled, but the kernel would not take it (err says why) */
+} sn_filter_result_t;
+
+/* Compiles and installs `filter`. */
+sn_filter_result_t sn_set_filter(pcap_t *pcap, const char *filter, char *err, size_t errlen);
 
 #endif

@@ -49,10 +49,8 @@ typedef struct {
     double poke_interval;
     double linger;
     bool to_stdout;
-    const char *user;             /* --user: drop to it after opening the capture */
-    const char *curve_server_key; /* --curve-server-key: the hub's public certificate */
-    const char *curve_secret;     /* --curve-secret: this kitchen's certificate */
-    sn_capture_opts_t capture;    /* --buffer-size, --snaplen, --immediate */
+    const char *user;          /* --user: drop to it after opening the capture */
+    sn_capture_opts_t capture; /* --buffer-size, --snaplen, --immediate */
 
     /* State. */
     pcap_t *pcap;
@@ -72,66 +70,88 @@ typedef struct {
     bool have_packet;
 } sn_t;
 
+/* A setup step's answer when the program goes on (else it is the exit status). */
+enum { SN_GO_ON = -1 };
+
 static volatile sig_atomic_t s_stop = 0;
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-snifty [OPTION]...\n"
-            "A netdumplings kitchen: captures packets, hands them to chefs, and publishes\n"
-            "the chefs' dumplings to a hub (nd-shifty).\n"
-            "\n"
-            "  -i, --interface IFACE   capture live on IFACE ('any' for all; default: libpcap's\n"
-            "                          default device). Needs root or CAP_NET_RAW.\n"
-            "  -r, --read FILE         read packets from a pcap or pcapng FILE instead\n"
-            "      --speed max|realtime  how fast to read FILE (default max)\n"
-            "  -f, --filter BPF        capture filter (default \"tcp or udp or arp\")\n"
-            "  -B, --buffer-size MIB   the kernel's capture ring, %d-%d MiB (default %d: rides\n"
-            "                          out a stall of the kitchen of ~0.5 s)\n"
-            "  -s, --snaplen BYTES     bytes kept of each packet, %d-%d (default %d: whole\n"
-            "                          packets; costs ring space only with --immediate)\n"
-            "      --immediate         hand over each packet as it comes (TPACKET_V2) rather\n"
-            "                          than in blocks every %d ms; every packet then takes a\n"
-            "                          slot sized from --snaplen (at least ~64 KiB with\n"
-            "                          receive offloads): the ring holds far fewer packets\n"
-            "  -n, --kitchen-name NAME this kitchen's name (default default_kitchen)\n"
-            "  -H, --hub ENDPOINT      the hub's in port (default tcp://localhost:%d; IPv6\n"
-            "                          in brackets: tcp://[2001:db8::1]:11347)\n"
-            "  -c, --chef NAME         run this chef (repeatable; default: every built-in and\n"
-            "                          every loaded chef)\n"
-            "      --chef-opt CHEF:KEY=VALUE  an option for a chef (repeatable)\n"
-            "  -l, --chef-list         list the chefs (built-in, then per module) and exit\n"
-            "      --chef-module PATH  load the plugin chefs of the shared object PATH\n"
-            "                          (repeatable; docs/writing-chefs.md)\n"
-            "  -p, --poke-interval SECS  seconds between interval dumplings (default 5;\n"
-            "                          0: none, except the one at the end of a file)\n"
-            "      --stdout            print each dumpling as one JSON line on stdout instead\n"
-            "                          of publishing to a hub\n"
-            "      --linger SECS       at exit, wait up to SECS for dumplings still queued to\n"
-            "                          leave (default 10)\n"
-            "      --vxlan-port N, --geneve-port N, --gtpu-port N, --teredo-port N\n"
-            "                          the UDP port of each tunnel whose inner packets the\n"
-            "                          chefs see (defaults 4789, 6081, 2152, 3544; 0: off)\n"
-            "  -Z, --user USER         after opening the capture, run as USER with no\n"
-            "                          capabilities (default when root: nobody)\n"
-            "      --curve-server-key FILE  the hub's public certificate: talk CURVE\n"
-            "      --curve-secret FILE this kitchen's secret certificate (nd-keygen)\n"
-            "  -v, --verbose           more log lines (repeat for more)\n"
-            "  -q, --quiet             errors only\n"
-            "      --help              show this help and exit\n"
-            "      --version           show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Reading a file (-r), the kitchen waits for the hub before the first dumpling\n"
-            "(as long as it takes, saying once that it waits) and never drops one; pokes\n"
-            "follow the capture's clock, plus one at the end of the file. Capturing live, it\n"
-            "never waits: dumplings made while the hub is away are dropped and counted, and\n"
-            "delivery resumes by itself when the hub is back. A capture file cut short is\n"
-            "read up to the break, with a warning. A one-line summary goes to stderr at the\n"
-            "end (packets, malformed, dumplings made, sent to the hub, not sent).\n"
-            "Exit status: 0 done or stopped by SIGINT/SIGTERM, 1 runtime error (capture,\n"
-            "file), 2 usage error (flags, names, filter, hub endpoint).\n",
-            SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_MIN,
-            SN_SNAPLEN_MAX, SN_SNAPLEN_DEFAULT, SN_BLOCK_TIMEOUT_MS, ND_PORT_HUB_IN);
+    fprintf(
+        out,
+        "Usage: nd-snifty [OPTION]...\n"
+        "A netdumplings kitchen: captures packets, hands them to chefs, and publishes\n"
+        "the chefs' dumplings to a hub (nd-shifty).\n"
+        "\n"
+        "  -i, --interface IFACE   capture live on IFACE ('any' for all; default: libpcap's\n"
+        "                          default device). Needs root or CAP_NET_RAW.\n"
+        "  -r, --read FILE         read packets from a pcap or pcapng FILE instead\n"
+        "      --speed max|realtime  how fast to read FILE (default max)\n"
+        "  -f, --filter BPF        capture filter (default \"tcp or udp or arp\")\n"
+        "  -B, --buffer-size MIB   the kernel's capture ring, %d-%d MiB (default %d: rides\n"
+        "                          out a stall of the kitchen of ~0.5 s)\n"
+        "  -s, --snaplen BYTES     bytes kept of each packet, %d-%d (default %d: whole\n"
+        "                          packets; costs ring space only with --immediate)\n"
+        "      --immediate         hand over each packet as it comes (TPACKET_V2) rather\n"
+        "                          than in blocks every %d ms; every packet then takes a\n"
+        "                          slot sized from --snaplen (at least ~64 KiB with\n"
+        "                          receive offloads): the ring holds far fewer packets\n"
+        "  -n, --kitchen-name NAME this kitchen's name (default default_kitchen)\n"
+        "  -H, --hub ENDPOINT      the hub's in port (default " ND_HUB_IN_DEFAULT "; IPv6\n"
+        "                          in brackets: tcp://[2001:db8::1]:" ND_STR(
+            ND_PORT_HUB_IN) ")\n"
+                            "  -c, --chef NAME         run this chef (repeatable; default: every "
+                            "built-in and\n"
+                            "                          every loaded chef)\n"
+                            "      --chef-opt CHEF:KEY=VALUE  an option for a chef (repeatable)\n"
+                            "  -l, --chef-list         list the chefs (built-in, then per module) "
+                            "and exit\n"
+                            "      --chef-module PATH  load the plugin chefs of the shared object "
+                            "PATH\n"
+                            "                          (repeatable; docs/writing-chefs.md)\n"
+                            "  -p, --poke-interval SECS  seconds between interval dumplings "
+                            "(default 5;\n"
+                            "                          0: none, except the one at the end of a "
+                            "file)\n"
+                            "      --stdout            print each dumpling as one JSON line on "
+                            "stdout instead\n"
+                            "                          of publishing to a hub\n"
+                            "      --linger SECS       at exit, wait up to SECS for dumplings "
+                            "still queued to\n"
+                            "                          leave (default 10)\n"
+                            "      --vxlan-port N, --geneve-port N, --gtpu-port N, --teredo-port "
+                            "N\n"
+                            "                          the UDP port of each tunnel whose inner "
+                            "packets the\n"
+                            "                          chefs see (defaults 4789, 6081, 2152, 3544; "
+                            "0: off)\n"
+                            "  -Z, --user USER         after opening the capture, run as USER with "
+                            "no\n"
+                            "                          capabilities (default when root: "
+                            "nobody)\n" ND_CURVE_CLIENT_HELP
+                            "  -v, --verbose           more log lines (repeat for more)\n"
+                            "  -q, --quiet             errors only\n"
+                            "  -h, --help              show this help and exit\n"
+                            "      --version           show the version and exit\n"
+                            "\n" ND_CLI_ENV_HELP "\n"
+                            "Reading a file (-r), the kitchen waits for the hub before the first "
+                            "dumpling\n"
+                            "(as long as it takes, saying once that it waits) and never drops one; "
+                            "pokes\n"
+                            "follow the capture's clock, plus one at the end of the file. "
+                            "Capturing live, it\n"
+                            "never waits: dumplings made while the hub is away are dropped and "
+                            "counted, and\n"
+                            "delivery resumes by itself when the hub is back. A capture file cut "
+                            "short is\n"
+                            "read up to the break, with a warning. A one-line summary goes to "
+                            "stderr at the\n"
+                            "end (packets, malformed, dumplings made, sent to the hub, not sent).\n"
+                            "Exit status: 0 done or stopped by SIGINT/SIGTERM, 1 runtime error "
+                            "(capture,\n"
+                            "file), 2 usage error (flags, names, filter, hub endpoint).\n",
+        SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_MIN, SN_SNAPLEN_MAX,
+        SN_SNAPLEN_DEFAULT, SN_BLOCK_TIMEOUT_MS);
 }
 
 /* --stdout's serve callback: one compact JSON line per dumpling. */
@@ -158,7 +178,7 @@ static int s_serve_stdout(void *arg, const char *topic, size_t topic_len, const 
     return 0;
 }
 
-/* Parses argv into sn. Returns -1 to go on, else the exit code. */
+/* Parses argv into sn. Returns SN_GO_ON, else the exit status. */
 static int s_parse(sn_t *sn, int argc, char **argv)
 {
     enum {
@@ -167,14 +187,11 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         OPT_LINGER,
         OPT_CHEF_OPT,
         OPT_CHEF_MODULE,
-        OPT_CURVE_SERVER_KEY,
-        OPT_CURVE_SECRET,
         OPT_IMMEDIATE,
         OPT_VXLAN_PORT, /* these four in nd_udp_tunnel_t order */
         OPT_GENEVE_PORT,
         OPT_GTPU_PORT,
         OPT_TEREDO_PORT,
-        OPT_HELP,
         OPT_VERSION
     };
     static const struct option opts[] = {
@@ -195,16 +212,15 @@ static int s_parse(sn_t *sn, int argc, char **argv)
         {"stdout", no_argument, NULL, OPT_STDOUT},
         {"linger", required_argument, NULL, OPT_LINGER},
         {"user", required_argument, NULL, 'Z'},
-        {"curve-server-key", required_argument, NULL, OPT_CURVE_SERVER_KEY},
-        {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
         {"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
         {"geneve-port", required_argument, NULL, OPT_GENEVE_PORT},
         {"gtpu-port", required_argument, NULL, OPT_GTPU_PORT},
         {"teredo-port", required_argument, NULL, OPT_TEREDO_PORT},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        ND_CURVE_CLIENT_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     int level = ND_LOG_INFO;
@@ -212,7 +228,7 @@ static int s_parse(sn_t *sn, int argc, char **argv)
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, "chef") != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "i:r:f:B:s:n:H:c:lp:vqZ:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:r:f:B:s:n:H:c:lp:vqZ:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             sn->interface = optarg;
@@ -225,31 +241,25 @@ static int s_parse(sn_t *sn, int argc, char **argv)
                 sn->realtime = false;
             else if (strcmp(optarg, "realtime") == 0)
                 sn->realtime = true;
-            else {
-                nd_error("invalid --speed '%s' (max or realtime)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            else
+                return nd_usage("invalid --speed '%s' (max or realtime)", optarg);
             break;
         case 'f':
             sn->filter = optarg;
             break;
         case 'B': {
             long v;
-            if (nd_parse_long(optarg, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, &v) != 0) {
-                nd_error("invalid --buffer-size '%s' (MiB, %d-%d)", optarg, SN_BUFFER_MIB_MIN,
-                         SN_BUFFER_MIB_MAX);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX, &v) != 0)
+                return nd_usage("invalid --buffer-size '%s' (MiB, %d-%d)", optarg,
+                                SN_BUFFER_MIB_MIN, SN_BUFFER_MIB_MAX);
             sn->capture.buffer_mib = (int)v;
             break;
         }
         case 's': {
             long v;
-            if (nd_parse_long(optarg, SN_SNAPLEN_MIN, SN_SNAPLEN_MAX, &v) != 0) {
-                nd_error("invalid --snaplen '%s' (bytes, %d-%d)", optarg, SN_SNAPLEN_MIN,
-                         SN_SNAPLEN_MAX);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, SN_SNAPLEN_MIN, SN_SNAPLEN_MAX, &v) != 0)
+                return nd_usage("invalid --snaplen '%s' (bytes, %d-%d)", optarg, SN_SNAPLEN_MIN,
+                                SN_SNAPLEN_MAX);
             sn->capture.snaplen = (int)v;
             break;
         }
@@ -257,146 +267,117 @@ static int s_parse(sn_t *sn, int argc, char **argv)
             sn->capture.immediate = true;
             break;
         case 'n':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid kitchen name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (!nd_name_valid(optarg))
+                return nd_usage("invalid kitchen name '%s' (1-64 chars of [A-Za-z0-9_.-])", optarg);
             sn->kitchen_name = optarg;
             break;
         case 'H': {
             char err[512];
-            if (nd_endpoint_check(optarg, "hub endpoint", ND_PORT_HUB_IN, err, sizeof err) != 0) {
-                nd_error("%s", err);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_endpoint_check(optarg, "hub endpoint", ND_PORT_HUB_IN, err, sizeof err) != 0)
+                return nd_usage("%s", err);
             sn->hub = optarg;
             break;
         }
         case 'c':
-            if (sn->nchefs == SN_MAX_CHEFS) {
-                nd_error("too many --chef options (at most %d)", SN_MAX_CHEFS);
-                return ND_EXIT_USAGE;
-            }
+            if (sn->nchefs == SN_MAX_CHEFS)
+                return nd_usage("too many --chef options (at most %d)", SN_MAX_CHEFS);
             sn->chefs[sn->nchefs++] = optarg;
             break;
         case OPT_CHEF_OPT:
-            if (sn->nchef_opts == SN_MAX_CHEF_OPTS) {
-                nd_error("too many --chef-opt options (at most %d)", SN_MAX_CHEF_OPTS);
-                return ND_EXIT_USAGE;
-            }
+            if (sn->nchef_opts == SN_MAX_CHEF_OPTS)
+                return nd_usage("too many --chef-opt options (at most %d)", SN_MAX_CHEF_OPTS);
             sn->chef_opts[sn->nchef_opts++] = optarg;
             break;
         case OPT_CHEF_MODULE:
-            if (sn->nmodules == SN_MAX_MODULES) {
-                nd_error("too many --chef-module options (at most %d)", SN_MAX_MODULES);
-                return ND_EXIT_USAGE;
-            }
+            if (sn->nmodules == SN_MAX_MODULES)
+                return nd_usage("too many --chef-module options (at most %d)", SN_MAX_MODULES);
             sn->modules[sn->nmodules++] = optarg;
             break;
         case 'l':
             sn->chef_list = true; /* after every --chef-module is loaded */
             break;
         case 'p':
-            if (nd_parse_double(optarg, 0, 86400, &sn->poke_interval) != 0) {
-                nd_error("invalid --poke-interval '%s' (seconds, 0-86400; 0 disables)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 86400, &sn->poke_interval) != 0)
+                return nd_usage("invalid --poke-interval '%s' (seconds, 0-86400; 0 disables)",
+                                optarg);
             break;
         case OPT_STDOUT:
             sn->to_stdout = true;
             break;
         case OPT_LINGER:
-            if (nd_parse_double(optarg, 0, 3600, &sn->linger) != 0) {
-                nd_error("invalid --linger '%s' (seconds, 0-3600)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 3600, &sn->linger) != 0)
+                return nd_usage("invalid --linger '%s' (seconds, 0-3600)", optarg);
             break;
         case OPT_VXLAN_PORT:
         case OPT_GENEVE_PORT:
         case OPT_GTPU_PORT:
         case OPT_TEREDO_PORT: {
             long port;
-            if (nd_parse_long(optarg, 0, 65535, &port) != 0) {
-                nd_error("invalid tunnel port '%s' (0-65535; 0: off)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 0, 65535, &port) != 0)
+                return nd_usage("invalid tunnel port '%s' (0-65535; 0: off)", optarg);
             nd_packet_set_udp_tunnel_port((nd_udp_tunnel_t)(c - OPT_VXLAN_PORT), (uint16_t)port);
             break;
         }
         case 'Z':
             sn->user = optarg;
             break;
-        case OPT_CURVE_SERVER_KEY:
-            sn->curve_server_key = optarg;
-            break;
-        case OPT_CURVE_SECRET:
-            sn->curve_secret = optarg;
-            break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
             nd_print_version("nd-snifty");
             return ND_EXIT_OK;
         default:
-            if (nd_cli_verbosity(c, &level))
+            if (nd_cli_verbosity(c, &level) || nd_curve_client_option(c, optarg))
                 break;
-            return nd_cli_try_help("nd-snifty");
+            return nd_cli_try_help(NULL);
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, "nd-snifty") != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
-    if (sn->interface && sn->file) {
-        nd_error("give either -i/--interface or -r/--read, not both");
-        return ND_EXIT_USAGE;
-    }
+    if (sn->interface && sn->file)
+        return nd_usage("give either -i/--interface or -r/--read, not both");
     nd_log_setup("nd-snifty", (nd_log_level_t)level);
-    return -1;
+    return SN_GO_ON;
 }
 
 /* Loads the --chef-module plugins, so that a bad one is a usage error (exit 2)
  * and --chef-list and -c see every chef. Called only once privileges are
  * dropped (privs.c): no plugin code, not even its constructors, runs as root.
- * Returns -1 to go on, else the exit code. */
+ * Returns SN_GO_ON, else the exit status. */
 static int s_load_modules(sn_t *sn)
 {
     char err[1024];
     sn->mods = sn_modules_new(sn->modules, sn->nmodules, err, sizeof err);
     if (!sn->mods) {
-        nd_error("--chef-module %s", err);
-        if (strstr(err, strerror(EACCES))) {
-            struct passwd *pw = getpwuid(geteuid());
-            nd_error("(the kitchen reads plugins after dropping privileges, as user %s: make "
-                     "the file and its folders readable by that user, or name another user "
-                     "with --user)",
-                     pw ? pw->pw_name : "?");
-        }
-        return ND_EXIT_USAGE;
+        if (!strstr(err, strerror(EACCES)))
+            return nd_usage("--chef-module %s", err);
+        struct passwd *pw = getpwuid(geteuid());
+        return nd_usage("--chef-module %s (the kitchen reads plugins after dropping "
+                        "privileges, as user %s: make the file and its folders readable by "
+                        "that user, or name another user with --user)",
+                        err, pw ? pw->pw_name : "?");
     }
     if (sn->chef_list) {
         sn_modules_print(sn->mods, stdout);
         sn_modules_destroy(&sn->mods);
         return ND_EXIT_OK;
     }
-    return -1;
+    return SN_GO_ON;
 }
 
-/* Builds the kitchen with the chosen chefs. Returns -1 to go on, else the exit code. */
+/* Builds the kitchen with the chosen chefs. Returns SN_GO_ON, else the exit status. */
 static int s_make_kitchen(sn_t *sn)
 {
     char err[512];
     nd_serve_fn *serve = sn->to_stdout ? s_serve_stdout : sn_pub_serve;
     void *arg = sn->to_stdout ? (void *)sn : (void *)sn->pub;
     sn->kitchen = nd_kitchen_new(sn->kitchen_name, serve, arg, err, sizeof err);
-    if (!sn->kitchen) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (!sn->kitchen)
+        return nd_usage("%s", err);
     for (size_t i = 0; i < sn->nchef_opts; i++) {
-        if (nd_kitchen_chef_opt(sn->kitchen, sn->chef_opts[i], err, sizeof err) != 0) {
-            nd_error("--chef-opt '%s': %s", sn->chef_opts[i], err);
-            return ND_EXIT_USAGE;
-        }
+        if (nd_kitchen_chef_opt(sn->kitchen, sn->chef_opts[i], err, sizeof err) != 0)
+            return nd_usage("--chef-opt '%s': %s", sn->chef_opts[i], err);
     }
     if (sn->nchefs == 0) {
         const nd_chef_def_t *def;
@@ -406,22 +387,19 @@ static int s_make_kitchen(sn_t *sn)
                 return ND_EXIT_RUNTIME;
             }
         }
-        return -1;
+        return SN_GO_ON;
     }
     for (size_t i = 0; i < sn->nchefs; i++) {
         const nd_chef_def_t *def = sn_modules_find(sn->mods, sn->chefs[i]);
         if (!def) {
             char known[1024];
             sn_modules_names(sn->mods, known, sizeof known);
-            nd_error("unknown chef '%s'; known chefs: %s", sn->chefs[i], known);
-            return ND_EXIT_USAGE;
+            return nd_usage("unknown chef '%s'; known chefs: %s", sn->chefs[i], known);
         }
-        if (nd_kitchen_add_chef(sn->kitchen, def, err, sizeof err) != 0) {
-            nd_error("chef %s: %s", sn->chefs[i], err);
-            return ND_EXIT_USAGE;
-        }
+        if (nd_kitchen_add_chef(sn->kitchen, def, err, sizeof err) != 0)
+            return nd_usage("chef %s: %s", sn->chefs[i], err);
     }
-    return -1;
+    return SN_GO_ON;
 }
 
 static void s_handle_packet(sn_t *sn, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -616,14 +594,14 @@ int main(int argc, char **argv)
     sn_t sn = {
         .filter = "tcp or udp or arp",
         .kitchen_name = "default_kitchen",
-        .hub = "tcp://localhost:11347",
+        .hub = ND_HUB_IN_DEFAULT,
         .poke_interval = 5,
         .linger = 10,
         .capture = {SN_BUFFER_MIB_DEFAULT, SN_SNAPLEN_DEFAULT, false},
     };
-    nd_log_setup("nd-snifty", ND_LOG_INFO);
+    nd_cli_start(argc, argv, "nd-snifty");
     int rc = s_parse(&sn, argc, argv);
-    if (rc >= 0)
+    if (rc != SN_GO_ON)
         return rc;
     if (sn.chef_list) {
         /* Listing loads the plugins too: not as root either. */
@@ -643,15 +621,13 @@ int main(int argc, char **argv)
 
     if (!sn.to_stdout) {
         /* Keys are read now, while the secret file is still readable. */
-        if (nd_curve_client_setup(sn.curve_server_key, sn.curve_secret, err, sizeof err) != 0) {
-            nd_error("%s", err);
-            rc = ND_EXIT_USAGE;
+        if (nd_curve_client_setup(NULL, NULL, err, sizeof err) != 0) {
+            rc = nd_usage("%s", err);
             goto done;
         }
         sn.pub = sn_pub_new(sn.hub, sn.file != NULL, &s_stop, err, sizeof err);
         if (!sn.pub) {
-            nd_error("%s", err);
-            rc = ND_EXIT_USAGE;
+            rc = nd_usage("%s", err);
             goto done;
         }
     } else {
@@ -678,10 +654,13 @@ int main(int argc, char **argv)
         goto done;
     }
     sn.linktype = pcap_datalink(sn.pcap);
-    int frc = sn_set_filter(sn.pcap, sn.filter, err, sizeof err);
-    if (frc != 0) {
+    sn_filter_result_t frc = sn_set_filter(sn.pcap, sn.filter, err, sizeof err);
+    if (frc == SN_FILTER_INVALID) {
+        rc = nd_usage("%s", err);
+        goto done;
+    }
+    if (frc != SN_FILTER_SET) {
         nd_error("%s", err);
-        rc = frc == -1 ? ND_EXIT_USAGE : ND_EXIT_RUNTIME;
         goto done;
     }
     /* Least privilege: the capture is open, so root (or CAP_NET_RAW) is no
@@ -691,9 +670,9 @@ int main(int argc, char **argv)
         goto done;
     }
     int krc = s_load_modules(&sn);
-    if (krc < 0)
+    if (krc == SN_GO_ON)
         krc = s_make_kitchen(&sn);
-    if (krc >= 0) {
+    if (krc != SN_GO_ON) {
         rc = krc;
         goto done;
     }

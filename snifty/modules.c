@@ -7,6 +7,7 @@
 #include "builtin.h"
 #include "modules.h"
 #include "netdumplings/chef_module.h"
+#include "netdumplings/err.h"
 
 typedef struct {
     const char *path;
@@ -24,7 +25,7 @@ sn_modules_t *sn_modules_new(const char *const *paths, size_t n, char *err, size
     sn_modules_t *self = calloc(1, sizeof *self);
     if (!self || (n && !(self->modules = calloc(n, sizeof *self->modules)))) {
         free(self);
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     for (size_t m = 0; m < n; m++) {
@@ -47,8 +48,7 @@ sn_modules_t *sn_modules_new(const char *const *paths, size_t n, char *err, size
                     if (strcmp(self->modules[e].chefs[j]->name, name) == 0)
                         other = self->modules[e].path;
             if (other) {
-                snprintf(err, errlen, "%s: chef %s is already defined by %s", paths[m], name,
-                         other);
+                nd_errf(err, errlen, "%s: chef %s is already defined by %s", paths[m], name, other);
                 sn_modules_destroy(&self);
                 return NULL;
             }

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 #include "netdumplings/wire.h"
 
@@ -64,14 +65,14 @@ sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *sto
     sn_pub_t *self = calloc(1, sizeof *self);
     if (!self || !(self->endpoint = strdup(endpoint))) {
         free(self);
-        snprintf(err, errlen, "out of memory");
+        nd_errf(err, errlen, "out of memory");
         return NULL;
     }
     self->hold = hold;
     self->stop = stop;
     self->ctx = zmq_ctx_new();
     if (!self->ctx || !(self->sock = zmq_socket(self->ctx, ZMQ_XPUB))) {
-        snprintf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
+        nd_errf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
         sn_pub_destroy(&self, 0);
         return NULL;
     }
@@ -94,8 +95,8 @@ sn_pub_t *sn_pub_new(const char *endpoint, bool hold, volatile sig_atomic_t *sto
         return NULL;
     }
     if (zmq_connect(self->sock, endpoint) != 0) {
-        snprintf(err, errlen, "invalid hub endpoint '%s': %s (expected e.g. tcp://host:%d)",
-                 endpoint, zmq_strerror(errno), 11347);
+        nd_errf(err, errlen, "invalid hub endpoint '%s': %s (expected e.g. tcp://host:%d)",
+                endpoint, zmq_strerror(errno), ND_PORT_HUB_IN);
         sn_pub_destroy(&self, 0);
         return NULL;
     }

@@ -23,7 +23,8 @@ int nd_dissect_arp(nd_packet_t *pkt, nd_buf_t *b)
     size_t addrs = 2u * ((size_t)arp->hlen + arp->plen);
     if (!nd_buf_has(b, addrs))
         return nd_packet_malformed(pkt, "arp: truncated addresses");
-    arp->eth_ipv4 = arp->htype == 1 && arp->ptype == 0x0800 && arp->hlen == 6 && arp->plen == 4;
+    arp->eth_ipv4 =
+        arp->htype == 1 && arp->ptype == ND_ETH_IPV4 && arp->hlen == 6 && arp->plen == 4;
     bool mac = nd_arp_hw_is_mac(arp), ipv4 = nd_arp_proto_is_ipv4(arp);
     const uint8_t *a = nd_buf_ptr(b);
     if (mac) {

@@ -4,17 +4,6 @@
  * SNAP, GRE, ...). */
 #include "proto.h"
 
-#define S_ETH_IPV4 0x0800
-#define S_ETH_ARP 0x0806
-#define S_ETH_8021Q 0x8100
-#define S_ETH_IPV6 0x86dd
-#define S_ETH_RARP 0x8035
-#define S_ETH_MPLS_UC 0x8847
-#define S_ETH_MPLS_MC 0x8848
-#define S_ETH_PPPOE_SESSION 0x8864
-#define S_ETH_8021AD 0x88a8
-#define S_ETH_QINQ_OLD 0x9100 /* pre-802.1ad vendor S-tag */
-
 int nd_dissect_ether(nd_packet_t *pkt, nd_buf_t *b)
 {
     if (!nd_buf_has(b, 14))
@@ -39,29 +28,30 @@ int nd_dissect_ethertype(nd_packet_t *pkt, nd_buf_t *b, uint16_t ethertype)
 {
     /* Any number of tags is skipped (the loop consumes 4 bytes a turn, so
      * the packet bounds it); the two outermost VLAN ids are kept. */
-    while (ethertype == S_ETH_8021Q || ethertype == S_ETH_8021AD || ethertype == S_ETH_QINQ_OLD) {
+    while (ethertype == ND_ETH_8021Q || ethertype == ND_ETH_8021AD ||
+           ethertype == ND_ETH_QINQ_OLD) {
         if (!nd_buf_has(b, 4))
             return nd_packet_malformed(pkt, "vlan: truncated tag");
         uint16_t tci = nd_buf_be16(b);
         uint16_t next = nd_buf_be16(b);
-        pkt->layers |= 1u << (ethertype == S_ETH_8021Q ? ND_L_8021Q : ND_L_8021AD);
+        pkt->layers |= 1u << (ethertype == ND_ETH_8021Q ? ND_L_8021Q : ND_L_8021AD);
         if (pkt->vlan_count < 2)
             pkt->vlan_ids[pkt->vlan_count++] = tci & 0x0fff;
         ethertype = next;
     }
     pkt->ethertype = ethertype;
     switch (ethertype) {
-    case S_ETH_IPV4:
+    case ND_ETH_IPV4:
         return nd_dissect_ipv4(pkt, b);
-    case S_ETH_IPV6:
+    case ND_ETH_IPV6:
         return nd_dissect_ipv6(pkt, b);
-    case S_ETH_ARP:
-    case S_ETH_RARP: /* RFC 903: the ARP packet format with opcodes 3 and 4 */
+    case ND_ETH_ARP:
+    case ND_ETH_RARP: /* RFC 903: the ARP packet format with opcodes 3 and 4 */
         return nd_dissect_arp(pkt, b);
-    case S_ETH_PPPOE_SESSION:
+    case ND_ETH_PPPOE_SESSION:
         return nd_dissect_pppoe_session(pkt, b);
-    case S_ETH_MPLS_UC:
-    case S_ETH_MPLS_MC:
+    case ND_ETH_MPLS_UC:
+    case ND_ETH_MPLS_MC:
         return nd_dissect_mpls(pkt, b);
     default:
         return 0;

@@ -42,10 +42,10 @@ int nd_dissect_frelay(nd_packet_t *pkt, nd_buf_t *b)
     pkt->layers |= 1u << ND_L_FRELAY;
     switch (nlpid) {
     case S_NLPID_IP:
-        pkt->ethertype = 0x0800;
+        pkt->ethertype = ND_ETH_IPV4;
         return nd_dissect_ipv4(pkt, b);
     case S_NLPID_IP6:
-        pkt->ethertype = 0x86dd;
+        pkt->ethertype = ND_ETH_IPV6;
         return nd_dissect_ipv6(pkt, b);
     case S_NLPID_SNAP: {
         if (!nd_buf_has(b, 5))

@@ -3,8 +3,6 @@
  * Ethernet). */
 #include "proto.h"
 
-#define S_GENEVE_TEB 0x6558
-
 int nd_dissect_geneve(nd_packet_t *pkt, nd_buf_t *b)
 {
     if (nd_buf_left(b) < 8)
@@ -19,7 +17,7 @@ int nd_dissect_geneve(nd_packet_t *pkt, nd_buf_t *b)
         return nd_packet_malformed(pkt, "geneve: truncated options");
     if (nd_encap_enter(pkt, ND_L_GENEVE, "geneve", true, vni) < 0)
         return -1;
-    if (proto == S_GENEVE_TEB)
+    if (proto == ND_ETH_TEB)
         return nd_dissect_ether(pkt, b);
     return nd_dissect_ethertype(pkt, b, proto);
 }

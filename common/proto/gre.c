@@ -10,11 +10,6 @@
 #define S_GRE_S 0x1000
 #define S_GRE_A 0x0080 /* version 1: an acknowledgment number follows */
 
-#define S_GRE_TEB 0x6558 /* transparent Ethernet bridging */
-#define S_GRE_ERSPAN2 0x88be
-#define S_GRE_ERSPAN3 0x22eb
-#define S_GRE_PPP 0x880b
-
 int nd_dissect_gre(nd_packet_t *pkt, nd_buf_t *b)
 {
     if (!nd_buf_has(b, 4))
@@ -55,17 +50,17 @@ int nd_dissect_gre(nd_packet_t *pkt, nd_buf_t *b)
     if (nd_encap_enter(pkt, ND_L_GRE, "gre", has_key, key) < 0)
         return -1;
     switch (proto) {
-    case S_GRE_TEB:
+    case ND_ETH_TEB:
         return nd_dissect_ether(pkt, b);
-    case S_GRE_ERSPAN2:
+    case ND_ETH_ERSPAN2:
         /* ERSPAN type I has no header of its own and no sequence number:
          * the mirrored frame follows at once. */
         if (!(flags & S_GRE_S))
             return nd_dissect_erspan(pkt, b, 1);
         return nd_dissect_erspan(pkt, b, 2);
-    case S_GRE_ERSPAN3:
+    case ND_ETH_ERSPAN3:
         return nd_dissect_erspan(pkt, b, 3);
-    case S_GRE_PPP:
+    case ND_ETH_PPP:
         return nd_dissect_ppp(pkt, b, false);
     default:
         return nd_dissect_ethertype(pkt, b, proto);

@@ -16,10 +16,10 @@ int nd_dissect_ipnet(nd_packet_t *pkt, nd_buf_t *b)
     pkt->layers |= 1u << ND_L_IPNET;
     switch (family) {
     case S_IPH_AF_INET:
-        pkt->ethertype = 0x0800;
+        pkt->ethertype = ND_ETH_IPV4;
         return nd_dissect_ipv4(pkt, b);
     case S_IPH_AF_INET6:
-        pkt->ethertype = 0x86dd;
+        pkt->ethertype = ND_ETH_IPV6;
         return nd_dissect_ipv6(pkt, b);
     default:
         return 0;

@@ -36,7 +36,8 @@ int nd_dissect_ipv6(nd_packet_t *pkt, nd_buf_t *b)
 
     bool later_fragment = false;
     for (int n = 0;; n++) {
-        if (next != 0 && next != 43 && next != 44 && next != 60 && next != 51)
+        if (next != ND_IPPROTO_HOPOPTS && next != ND_IPPROTO_ROUTING &&
+            next != ND_IPPROTO_FRAGMENT && next != ND_IPPROTO_DSTOPTS && next != ND_IPPROTO_AH)
             break;
         if (n == S_MAX_EXT_HEADERS)
             return nd_packet_malformed(pkt, "ipv6: too many extension headers");
@@ -44,13 +45,13 @@ int nd_dissect_ipv6(nd_packet_t *pkt, nd_buf_t *b)
             return nd_packet_malformed(pkt, "ipv6: truncated extension header");
         const uint8_t *e = nd_buf_ptr(&p);
         size_t elen;
-        if (next == 44) {
+        if (next == ND_IPPROTO_FRAGMENT) {
             /* Fragment header: fixed 8 bytes, offset in 8-octet units. */
             uint16_t fo = (uint16_t)(e[2] << 8 | e[3]);
             pkt->fragment = true;
             later_fragment = (fo >> 3) != 0;
             elen = 8;
-        } else if (next == 51) {
+        } else if (next == ND_IPPROTO_AH) {
             elen = ((size_t)e[1] + 2) * 4; /* AH counts 4-octet units minus 2 */
         } else {
             elen = ((size_t)e[1] + 1) * 8;

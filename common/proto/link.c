@@ -57,12 +57,12 @@ int nd_dissect_null(nd_packet_t *pkt, nd_buf_t *b)
     pkt->layers |= 1u << ND_L_LOOPBACK;
     switch (af) {
     case 2: /* AF_INET on every BSD and Linux */
-        pkt->ethertype = 0x0800;
+        pkt->ethertype = ND_ETH_IPV4;
         return nd_dissect_ipv4(pkt, b);
     case 24: /* AF_INET6: NetBSD, OpenBSD, BSD/OS */
     case 28: /* FreeBSD, DragonFly */
     case 30: /* macOS */
-        pkt->ethertype = 0x86dd;
+        pkt->ethertype = ND_ETH_IPV6;
         return nd_dissect_ipv6(pkt, b);
     default:
         return 0;
@@ -73,10 +73,10 @@ int nd_dissect_ip_version(nd_packet_t *pkt, nd_buf_t *b, bool strict)
 {
     switch (nd_buf_has(b, 1) ? nd_buf_ptr(b)[0] >> 4 : -1) {
     case 4:
-        pkt->ethertype = 0x0800;
+        pkt->ethertype = ND_ETH_IPV4;
         return nd_dissect_ipv4(pkt, b);
     case 6:
-        pkt->ethertype = 0x86dd;
+        pkt->ethertype = ND_ETH_IPV6;
         return nd_dissect_ipv6(pkt, b);
     case -1:
         return strict ? nd_packet_malformed(pkt, "raw: empty packet") : 0;

@@ -41,6 +41,6 @@ int nd_dissect_atm_clip(nd_packet_t *pkt, nd_buf_t *b)
     if (nd_buf_left(b) >= 6 && memcmp(nd_buf_ptr(b), snap, 6) == 0)
         return nd_dissect_llc(pkt, b);
     /* No LLC: the VC carries IPv4 alone (RFC 2225, VC-based multiplexing). */
-    pkt->ethertype = 0x0800;
+    pkt->ethertype = ND_ETH_IPV4;
     return nd_dissect_ipv4(pkt, b);
 }

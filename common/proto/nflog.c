@@ -30,11 +30,11 @@ int nd_dissect_nflog(nd_packet_t *pkt, nd_buf_t *b)
             nd_buf_skip(b, 4);
             nd_buf_t p = nd_buf_sub(b, len - 4);
             if (family == S_AF_INET) {
-                pkt->ethertype = 0x0800;
+                pkt->ethertype = ND_ETH_IPV4;
                 return nd_dissect_ipv4(pkt, &p);
             }
             if (family == S_AF_INET6) {
-                pkt->ethertype = 0x86dd;
+                pkt->ethertype = ND_ETH_IPV6;
                 return nd_dissect_ipv6(pkt, &p);
             }
             return 0;

@@ -23,10 +23,10 @@ int nd_dissect_ppp_proto(nd_packet_t *pkt, nd_buf_t *b)
     pkt->layers |= 1u << ND_L_PPP;
     switch (proto) {
     case 0x0021:
-        pkt->ethertype = 0x0800;
+        pkt->ethertype = ND_ETH_IPV4;
         return nd_dissect_ipv4(pkt, b);
     case 0x0057:
-        pkt->ethertype = 0x86dd;
+        pkt->ethertype = ND_ETH_IPV6;
         return nd_dissect_ipv6(pkt, b);
     case 0x0281: /* MPLS unicast, RFC 3032 */
     case 0x0283: /* MPLS multicast */

@@ -12,6 +12,7 @@
 
 #include "netdumplings/buf.h"
 #include "netdumplings/packet.h"
+#include "netdumplings/protonum.h"
 
 /* How many bytes of an nd_packet_t nd_packet_dissect() zeroes before each
  * packet: all of it but the DNS question names (packet.h). */

@@ -19,6 +19,6 @@ int nd_dissect_teredo(nd_packet_t *pkt, nd_buf_t *b)
     if (nd_encap_enter(pkt, ND_L_TEREDO, "teredo", false, 0) < 0)
         return -1;
     *b = t;
-    pkt->ethertype = 0x86dd;
+    pkt->ethertype = ND_ETH_IPV6;
     return nd_dissect_ipv6(pkt, b);
 }

@@ -49,7 +49,7 @@ static int on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
 
 int main(int argc, char **argv)
 {
-    const char *hub = "tcp://localhost:11349";
+    const char *hub = ND_HUB_OUT_DEFAULT;
     hello_t self = {0, 0};
     const char *chefs[16];
     size_t nchefs = 0;

@@ -24,32 +24,28 @@ typedef struct {
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-hubdetails [OPTION]...\n"
-            "Waits for one status dumpling (SystemStatusChef) from a netdumplings hub\n"
-            "(nd-shifty), prints everything in it, and exits: the hub's counters, every\n"
-            "kitchen with what it says about itself and what the hub sees of it, every\n"
-            "eater and every gateway.\n"
-            "\n"
-            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d;\n"
-            "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
-            "  -n, --eater-name NAME   the name the hub knows this eater by\n"
-            "                          (default nd-hubdetails)\n"
-            "      --json              print the whole dumpling as one JSON document\n"
-            "                          ({\"metadata\": {...}, \"payload\": {...}}, for jq)\n"
-            "  -t, --timeout SECS      give up after SECS (default 15; the hub sends one\n"
-            "                          every --status-freq seconds, 5 by default)\n"
-            "  -v, --verbose           more log lines (repeat for more)\n"
-            "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost)\n"
-            "                          goes (default: the --hub host, port 11347)\n"
-            "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
-            "      --help              show this help and exit\n"
-            "      --version           show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Exit status: 0 printed (or stopped by SIGINT/SIGTERM); 1 no status dumpling\n"
-            "within --timeout (no hub, or nothing reaches us), or another runtime error;\n"
-            "2 usage error.\n",
-            ND_PORT_HUB_OUT);
+    fprintf(out, "Usage: nd-hubdetails [OPTION]...\n"
+                 "Waits for one status dumpling (SystemStatusChef) from a netdumplings hub\n"
+                 "(nd-shifty), prints everything in it, and exits: the hub's counters, every\n"
+                 "kitchen with what it says about itself and what the hub sees of it, every\n"
+                 "eater and every gateway.\n"
+                 "\n" ND_EATER_HELP(
+                     "nd-hubdetails") "      --json              print the whole dumpling as one "
+                                      "JSON document\n"
+                                      "                          ({\"metadata\": {...}, "
+                                      "\"payload\": {...}}, for jq)\n"
+                                      "  -t, --timeout SECS      give up after SECS (default 15; "
+                                      "the hub sends one\n"
+                                      "                          every --status-freq seconds, 5 by "
+                                      "default)\n"
+                                      "  -h, --help              show this help and exit\n"
+                                      "      --version           show the version and exit\n"
+                                      "\n" ND_CLI_ENV_HELP "\n"
+                                      "Exit status: 0 printed (or stopped by SIGINT/SIGTERM); 1 no "
+                                      "status dumpling\n"
+                                      "within --timeout (no hub, or nothing reaches us), or "
+                                      "another runtime error;\n"
+                                      "2 usage error.\n");
 }
 
 static const char *s_str(json_t *o, const char *key)
@@ -205,11 +201,11 @@ static int s_on_dumpling(nd_eater_t *eater, const nd_dumpling_t *d, void *arg)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_JSON = 256, OPT_HELP, OPT_VERSION };
+    enum { OPT_JSON = 256, OPT_VERSION };
     static const struct option opts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         ND_EATER_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -217,26 +213,24 @@ int main(int argc, char **argv)
     hd_t hd = {0};
     static const char *const chefs[] = {ND_STATUS_CHEF};
     nd_eater_config_t config = {
-        .hub = "tcp://localhost:11349", .eater_name = "nd-hubdetails", .chefs = chefs, .nchefs = 1};
+        .hub = ND_HUB_OUT_DEFAULT, .eater_name = "nd-hubdetails", .chefs = chefs, .nchefs = 1};
     double timeout = 15;
     int level = ND_LOG_INFO;
     int c;
-    nd_log_setup("nd-hubdetails", ND_LOG_INFO);
+    nd_cli_start(argc, argv, "nd-hubdetails");
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "t:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "ht:", opts, NULL)) != -1) {
         switch (c) {
         case OPT_JSON:
             hd.json = true;
             break;
         case 't':
-            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0) {
-                nd_error("invalid --timeout '%s' (seconds >= 0)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0)
+                return nd_usage("invalid --timeout '%s' (seconds >= 0)", optarg);
             break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
@@ -246,11 +240,11 @@ int main(int argc, char **argv)
             int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
             if (took > 0)
                 break;
-            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help("nd-hubdetails");
+            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help(NULL);
         }
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, "nd-hubdetails") != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
     nd_log_setup("nd-hubdetails", (nd_log_level_t)level);
 
@@ -259,10 +253,8 @@ int main(int argc, char **argv)
     nd_eater_callbacks_t cb = {.on_dumpling = s_on_dumpling};
     char err[512];
     nd_eater_t *eater = nd_eater_new(&config, &cb, &hd, err, sizeof err);
-    if (!eater) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (!eater)
+        return nd_usage("%s", err);
     int rc = nd_eater_run(eater, &stop, timeout);
     nd_eater_destroy(&eater);
     if (rc < 0)

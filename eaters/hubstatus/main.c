@@ -24,37 +24,31 @@ typedef struct {
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-hubstatus [OPTION]...\n"
-            "Prints one line for every status dumpling (SystemStatusChef) a netdumplings\n"
-            "hub (nd-shifty) publishes, every --status-freq seconds of the hub:\n"
-            "  2026-01-20 14:44:52  uptime: 00:04:25  dumplings in: 107  out: 92  kitchens: 1  "
-            "eaters: 1\n"
-            "The time is the status dumpling's creation time in UTC. When anything was\n"
-            "lost the line goes on with \"lost: N\" (dumplings kitchens made that never\n"
-            "reached the hub), \"capture drops: N\" (packets the kernel or the interface\n"
-            "dropped at the kitchens), \"gateway lag drops: N\" and \"eaters lost: N\"\n"
-            "(dumplings eaters never got, as their heartbeats say). A line \"hub restarted\"\n"
-            "comes before the first status of a new hub process.\n"
-            "\n"
-            "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:%d;\n"
-            "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
-            "  -n, --eater-name NAME   the name the hub knows this eater by\n"
-            "                          (default nd-hubstatus)\n"
-            "      --[no-]color        colour the line (default: when stdout is a terminal)\n"
-            "      --count N           exit after N lines\n"
-            "      --timeout SECS      exit after SECS; with --count, exit 1 when fewer than\n"
-            "                          N lines came\n"
-            "  -v, --verbose           more log lines (repeat for more)\n"
-            "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost)\n"
-            "                          goes (default: the --hub host, port 11347)\n"
-            "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
-            "      --help              show this help and exit\n"
-            "      --version           show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Exit status: 0 stopped by SIGINT/SIGTERM or --count reached; 1 runtime error\n"
-            "or --timeout before --count; 2 usage error.\n",
-            ND_PORT_HUB_OUT);
+    fprintf(
+        out,
+        "Usage: nd-hubstatus [OPTION]...\n"
+        "Prints one line for every status dumpling (SystemStatusChef) a netdumplings\n"
+        "hub (nd-shifty) publishes, every --status-freq seconds of the hub:\n"
+        "  2026-01-20 14:44:52  uptime: 00:04:25  dumplings in: 107  out: 92  kitchens: 1  "
+        "eaters: 1\n"
+        "The time is the status dumpling's creation time in UTC. When anything was\n"
+        "lost the line goes on with \"lost: N\" (dumplings kitchens made that never\n"
+        "reached the hub), \"capture drops: N\" (packets the kernel or the interface\n"
+        "dropped at the kitchens), \"gateway lag drops: N\" and \"eaters lost: N\"\n"
+        "(dumplings eaters never got, as their heartbeats say). A line \"hub restarted\"\n"
+        "comes before the first status of a new hub process.\n"
+        "\n" ND_EATER_HELP("nd-hubstatus") "      --[no-]color        colour the line (default: "
+                                           "when stdout is a terminal)\n"
+                                           "      --count N           exit after N lines\n"
+                                           "      --timeout SECS      exit after SECS; with "
+                                           "--count, exit 1 when fewer than\n"
+                                           "                          N lines came\n"
+                                           "  -h, --help              show this help and exit\n"
+                                           "      --version           show the version and exit\n"
+                                           "\n" ND_CLI_ENV_HELP "\n"
+                                           "Exit status: 0 stopped by SIGINT/SIGTERM or --count "
+                                           "reached; 1 runtime error\n"
+                                           "or --timeout before --count; 2 usage error.\n");
 }
 
 static unsigned long long s_uint(json_t *o, const char *key)
@@ -148,7 +142,7 @@ static void s_on_lost(nd_eater_t *eater, void *arg)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_COLOR = 256, OPT_NO_COLOR, OPT_COUNT, OPT_TIMEOUT, OPT_HELP, OPT_VERSION };
+    enum { OPT_COLOR = 256, OPT_NO_COLOR, OPT_COUNT, OPT_TIMEOUT, OPT_VERSION };
     static const struct option opts[] = {
         {"color", no_argument, NULL, OPT_COLOR},
         {"colour", no_argument, NULL, OPT_COLOR},
@@ -156,7 +150,7 @@ int main(int argc, char **argv)
         {"no-colour", no_argument, NULL, OPT_NO_COLOR},
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         ND_EATER_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -164,33 +158,29 @@ int main(int argc, char **argv)
     hs_t hs = {.color = isatty(1) == 1};
     static const char *const chefs[] = {ND_STATUS_CHEF};
     nd_eater_config_t config = {
-        .hub = "tcp://localhost:11349", .eater_name = "nd-hubstatus", .chefs = chefs, .nchefs = 1};
+        .hub = ND_HUB_OUT_DEFAULT, .eater_name = "nd-hubstatus", .chefs = chefs, .nchefs = 1};
     double timeout = -1;
     int level = ND_LOG_INFO;
     int c;
-    nd_log_setup("nd-hubstatus", ND_LOG_INFO);
+    nd_cli_start(argc, argv, "nd-hubstatus");
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, NULL) != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS, opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "h", opts, NULL)) != -1) {
         switch (c) {
         case OPT_COLOR:
         case OPT_NO_COLOR:
             hs.color = c == OPT_COLOR;
             break;
         case OPT_COUNT:
-            if (nd_parse_long(optarg, 1, 1000000000L, &hs.count) != 0) {
-                nd_error("invalid --count '%s' (a whole number >= 1)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 1000000000L, &hs.count) != 0)
+                return nd_usage("invalid --count '%s' (a whole number >= 1)", optarg);
             break;
         case OPT_TIMEOUT:
-            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0) {
-                nd_error("invalid --timeout '%s' (seconds >= 0)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0)
+                return nd_usage("invalid --timeout '%s' (seconds >= 0)", optarg);
             break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
@@ -200,11 +190,11 @@ int main(int argc, char **argv)
             int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
             if (took > 0)
                 break;
-            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help("nd-hubstatus");
+            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help(NULL);
         }
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, "nd-hubstatus") != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
     nd_log_setup("nd-hubstatus", (nd_log_level_t)level);
 
@@ -214,10 +204,8 @@ int main(int argc, char **argv)
         .on_connect = s_on_connect, .on_dumpling = s_on_dumpling, .on_connection_lost = s_on_lost};
     char err[512];
     nd_eater_t *eater = nd_eater_new(&config, &cb, &hs, err, sizeof err);
-    if (!eater) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (!eater)
+        return nd_usage("%s", err);
     int rc = nd_eater_run(eater, &stop, timeout);
     nd_eater_destroy(&eater);
     if (rc < 0)

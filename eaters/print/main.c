@@ -29,41 +29,40 @@ typedef struct {
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: nd-print [OPTION]...\n"
-            "Prints the dumplings a netdumplings hub (nd-shifty) sends.\n"
-            "\n"
-            "  -H, --hub ENDPOINT          the hub's out port (default tcp://localhost:%d;\n"
-            "                              IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"
-            "  -c, --chef NAME             only this chef's dumplings (repeatable; filtered\n"
-            "                              at the hub)\n"
-            "  -k, --kitchen NAME          only this kitchen's dumplings (repeatable)\n"
-            "  -n, --eater-name NAME       the name the hub knows this eater by\n"
-            "                              (default nd-print)\n"
-            "      --[no-]interval-dumplings  print interval dumplings (default yes)\n"
-            "      --[no-]packet-dumplings    print packet dumplings (default yes)\n"
-            "      --[no-]payload          print the payload under each header (default yes)\n"
-            "      --[no-]color            colour the header (default: when stdout is a\n"
-            "                              terminal)\n"
-            "      --json                  one compact JSON dumpling per line, as\n"
-            "                              {\"metadata\": {...}, \"payload\": ...} (for jq)\n"
-            "      --count N               exit after N dumplings\n"
-            "      --timeout SECS          exit after SECS; with --count, exit 1 when fewer\n"
-            "                              than N dumplings came\n"
-            "  -v, --verbose               more log lines (repeat for more)\n"
-            "      --hub-in ENDPOINT       where this eater's heartbeat (received, lost)\n"
-            "                              goes (default: the --hub host, port 11347)\n"
-            "  -q, --quiet                 errors only\n" ND_CURVE_CLIENT_HELP
-            "      --help                  show this help and exit\n"
-            "      --version               show the version and exit\n"
-            "\n" ND_CLI_ENV_HELP "\n"
-            "Text format, as netdumplings' printer, one header line per dumpling:\n"
-            "  2026-01-20T14:42:11.040829Z [packet  ] DNSLookupChef from default_kitchen\n"
-            "then the payload as JSON indented by 4 spaces. The time is the dumpling's\n"
-            "creation_time in UTC (the trailing Z; netdumplings shows local time).\n"
-            "Exit status: 0 done, --count reached or stopped by SIGINT/SIGTERM; 1 runtime\n"
-            "error or --timeout before --count; 2 usage error.\n",
-            ND_PORT_HUB_OUT);
+    fprintf(
+        out,
+        "Usage: nd-print [OPTION]...\n"
+        "Prints the dumplings a netdumplings hub (nd-shifty) sends.\n"
+        "\n" ND_EATER_HELP(
+            "nd-print") "  -c, --chef NAME         only this chef's dumplings (repeatable; "
+                        "filtered at\n"
+                        "                          the hub)\n"
+                        "  -k, --kitchen NAME      only this kitchen's dumplings (repeatable)\n"
+                        "      --[no-]interval-dumplings  print interval dumplings (default yes)\n"
+                        "      --[no-]packet-dumplings    print packet dumplings (default yes)\n"
+                        "      --[no-]payload      print the payload under each header (default "
+                        "yes)\n"
+                        "      --[no-]color        colour the header (default: when stdout is a "
+                        "terminal)\n"
+                        "      --json              one compact JSON dumpling per line, as\n"
+                        "                          {\"metadata\": {...}, \"payload\": ...} (for "
+                        "jq)\n"
+                        "      --count N           exit after N dumplings\n"
+                        "      --timeout SECS      exit after SECS; with --count, exit 1 when "
+                        "fewer\n"
+                        "                          than N dumplings came\n"
+                        "  -h, --help              show this help and exit\n"
+                        "      --version           show the version and exit\n"
+                        "\n" ND_CLI_ENV_HELP "\n"
+                        "Text format, as netdumplings' printer, one header line per dumpling:\n"
+                        "  2026-01-20T14:42:11.040829Z [packet  ] DNSLookupChef from "
+                        "default_kitchen\n"
+                        "then the payload as JSON indented by 4 spaces. The time is the "
+                        "dumpling's\n"
+                        "creation_time in UTC (the trailing Z; netdumplings shows local time).\n"
+                        "Exit status: 0 done, --count reached or stopped by SIGINT/SIGTERM; 1 "
+                        "runtime\n"
+                        "error or --timeout before --count; 2 usage error.\n");
 }
 
 static int s_print_json(const nd_dumpling_t *d)
@@ -173,7 +172,6 @@ int main(int argc, char **argv)
         OPT_JSON,
         OPT_COUNT,
         OPT_TIMEOUT,
-        OPT_HELP,
         OPT_VERSION
     };
     static const struct option opts[] = {
@@ -192,7 +190,7 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"count", required_argument, NULL, OPT_COUNT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"help", no_argument, NULL, OPT_HELP},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         ND_EATER_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -200,28 +198,24 @@ int main(int argc, char **argv)
     pr_t pr = {.interval = true, .packet = true, .payload = true, .color = isatty(1) == 1};
     const char *chefs[PR_MAX_FILTERS], *kitchens[PR_MAX_FILTERS];
     size_t nchefs = 0, nkitchens = 0;
-    nd_eater_config_t config = {.hub = "tcp://localhost:11349", .eater_name = "nd-print"};
+    nd_eater_config_t config = {.hub = ND_HUB_OUT_DEFAULT, .eater_name = "nd-print"};
     double timeout = -1;
     int level = ND_LOG_INFO;
     int c;
-    nd_log_setup("nd-print", ND_LOG_INFO);
+    nd_cli_start(argc, argv, "nd-print");
     /* ND_<OPTION> variables first, so that flags win. */
     if (nd_cli_env(&argc, &argv, opts, "chef,kitchen") != 0)
         return ND_EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "c:k:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ND_EATER_SHORTOPTS "hc:k:", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
         case 'k':
-            if (!nd_name_valid(optarg)) {
-                nd_error("invalid %s name '%s' (1-64 chars of [A-Za-z0-9_.-])",
-                         c == 'c' ? "chef" : "kitchen", optarg);
-                return ND_EXIT_USAGE;
-            }
-            if ((c == 'c' ? nchefs : nkitchens) == PR_MAX_FILTERS) {
-                nd_error("too many --%s options (at most %d)", c == 'c' ? "chef" : "kitchen",
-                         PR_MAX_FILTERS);
-                return ND_EXIT_USAGE;
-            }
+            if (!nd_name_valid(optarg))
+                return nd_usage("invalid %s name '%s' (1-64 chars of [A-Za-z0-9_.-])",
+                                c == 'c' ? "chef" : "kitchen", optarg);
+            if ((c == 'c' ? nchefs : nkitchens) == PR_MAX_FILTERS)
+                return nd_usage("too many --%s options (at most %d)", c == 'c' ? "chef" : "kitchen",
+                                PR_MAX_FILTERS);
             if (c == 'c')
                 chefs[nchefs++] = optarg;
             else
@@ -247,18 +241,14 @@ int main(int argc, char **argv)
             pr.json = true;
             break;
         case OPT_COUNT:
-            if (nd_parse_long(optarg, 1, 1000000000L, &pr.count) != 0) {
-                nd_error("invalid --count '%s' (a whole number >= 1)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_long(optarg, 1, 1000000000L, &pr.count) != 0)
+                return nd_usage("invalid --count '%s' (a whole number >= 1)", optarg);
             break;
         case OPT_TIMEOUT:
-            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0) {
-                nd_error("invalid --timeout '%s' (seconds >= 0)", optarg);
-                return ND_EXIT_USAGE;
-            }
+            if (nd_parse_double(optarg, 0, 1e9, &timeout) != 0)
+                return nd_usage("invalid --timeout '%s' (seconds >= 0)", optarg);
             break;
-        case OPT_HELP:
+        case 'h':
             s_usage(stdout);
             return ND_EXIT_OK;
         case OPT_VERSION:
@@ -268,11 +258,11 @@ int main(int argc, char **argv)
             int took = nd_eater_option(c, optarg, &config, &level); /* -H -n -v -q, CURVE */
             if (took > 0)
                 break;
-            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help("nd-print");
+            return took < 0 ? ND_EXIT_USAGE : nd_cli_try_help(NULL);
         }
         }
     }
-    if (nd_cli_no_operands(argc, argv, optind, "nd-print") != 0)
+    if (nd_cli_no_operands(argc, argv, optind, NULL) != 0)
         return ND_EXIT_USAGE;
     nd_log_setup("nd-print", (nd_log_level_t)level);
     pr.verbose = level >= ND_LOG_DEBUG;
@@ -289,10 +279,8 @@ int main(int argc, char **argv)
                                .on_loss = s_on_loss};
     char err[512];
     nd_eater_t *eater = nd_eater_new(&config, &cb, &pr, err, sizeof err);
-    if (!eater) {
-        nd_error("%s", err);
-        return ND_EXIT_USAGE;
-    }
+    if (!eater)
+        return nd_usage("%s", err);
     int rc = nd_eater_run(eater, &stop, timeout);
     nd_eater_stats_t st;
     nd_eater_stats(eater, &st);

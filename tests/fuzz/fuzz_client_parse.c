@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../gateway/client_parse.h"
+#include "netdumplings/payload.h"
 #include "fuzz.h"
 
 /* What must hold for any filter the parser leaves behind, refused or not. */
@@ -43,7 +44,7 @@ static void s_check_refusal(int code, const char *reason)
  * UTF-8 on its own, so a text it loads must pass ours. */
 static void s_first_message(const uint8_t *data, size_t size)
 {
-    bool utf8 = gw_utf8_valid(data, size);
+    bool utf8 = nd_utf8_valid(data, size);
     json_t *any = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
     ND_FUZZ_CHECK(!any || utf8, "jansson loaded what gw_utf8_valid refuses");
     json_decref(any);

@@ -10,7 +10,7 @@
  * elements is the one part not checked by it.) */
 #include "dumpling_ref.h"
 
-#include "../../common/err.h"
+#include "netdumplings/err.h"
 #include "../../common/payload_internal.h" /* nd_utf8_valid */
 
 #include <math.h>

@@ -93,8 +93,9 @@ static void test_resolve(void **state)
     for (size_t i = 0; i < l.n; i++)
         v4 = v4 || strcmp(l.host[i], "127.0.0.1") == 0;
     assert_true(v4);
-    assert_int_equal(nd_address_resolve("1.2.3.4.5", &l, err, sizeof err), -2);
-    assert_int_equal(nd_address_resolve("no-such-host.invalid", &l, err, sizeof err), -1);
+    assert_int_equal(nd_address_resolve("1.2.3.4.5", &l, err, sizeof err), ND_ADDRESS_MALFORMED);
+    assert_int_equal(nd_address_resolve("no-such-host.invalid", &l, err, sizeof err),
+                     ND_ADDRESS_NOT_HERE);
     assert_non_null(strstr(err, "'no-such-host.invalid'"));
 }
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "../../gateway/client_parse.h"
+#include "netdumplings/payload.h"
 
 static const char s_bad_name[] = "filters take names of 1-64 characters [A-Za-z0-9_.-]";
 
@@ -206,9 +207,8 @@ static void test_utf8(void **state)
         {"\x80", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(gw_utf8_valid((const unsigned char *)cases[i].s, strlen(cases[i].s)),
-                         cases[i].ok);
-    assert_true(gw_utf8_valid((const unsigned char *)"", 0));
+        assert_int_equal(nd_utf8_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
+    assert_true(nd_utf8_valid("", 0));
 }
 
 int main(void)

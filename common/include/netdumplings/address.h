@@ -29,11 +29,16 @@ typedef struct {
  * usage error: exit 2). */
 int nd_address_check(const char *address, char *err, size_t errlen);
 
+/* nd_address_resolve()'s failures. */
+enum {
+    ND_ADDRESS_NOT_HERE = -1,  /* runtime error: an unknown name, an interface without addresses */
+    ND_ADDRESS_MALFORMED = -2, /* usage error */
+};
+
 /* The hosts to bind for `address`: "*" and "::" are "*", an address is
  * itself, an interface name is its addresses (IPv4 and IPv6, link-local ones
- * left out), any other name every address it resolves to. Returns 0; -2 with
- * err when the address is malformed (usage error), -1 when it is no address
- * here (runtime error: an unknown name, an interface without addresses). */
+ * left out), any other name every address it resolves to. Returns 0, or
+ * ND_ADDRESS_MALFORMED or ND_ADDRESS_NOT_HERE with err set. */
 int nd_address_resolve(const char *address, nd_bind_list_t *out, char *err, size_t errlen);
 
 /* True when every address `address` stands for only reaches this host

@@ -16,7 +16,30 @@
 #define ND_PORT_GATEWAY 11348
 #define ND_PORT_HUB_OUT 11349
 
+/* A number as a string literal, e.g. ND_STR(ND_PORT_HUB_IN) is "11347". */
+#define ND_STR_(x) #x
+#define ND_STR(x) ND_STR_(x)
+
+/* The default endpoints of the hub's two ports, from the ports above: kitchens
+ * (and heartbeats) publish to the in port, eaters subscribe to the out port. */
+#define ND_HUB_IN_DEFAULT "tcp://localhost:" ND_STR(ND_PORT_HUB_IN)
+#define ND_HUB_OUT_DEFAULT "tcp://localhost:" ND_STR(ND_PORT_HUB_OUT)
+
 #define ND_NAME_MAX 64
+
+/* The first call of every program's main(): names the program in log lines
+ * (logging at ND_LOG_INFO until its options say otherwise), in usage errors
+ * and in getopt_long's own messages (argv[0] becomes `prog`), so that every
+ * line before and during option parsing carries the right name. */
+void nd_cli_start(int argc, char **argv, const char *prog);
+/* The name nd_cli_start() was given ("netdumplings" before). */
+const char *nd_cli_prog(void);
+
+/* A usage error, the one format of every program: "PROG: message" and
+ * "Try 'PROG --help' for more information." on stderr. nd_usage returns
+ * ND_EXIT_USAGE; nd_usage_error exits with it. */
+int nd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void nd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The library's version string, e.g. "0.1.0". */
 const char *nd_version(void);
@@ -32,10 +55,10 @@ bool nd_name_validn(const char *name, size_t len);
  * into *level, an nd_log_level_t. Returns true when `opt` was one of them. */
 bool nd_cli_verbosity(int opt, int *level);
 /* The end of every usage error: "Try 'PROG --help' for more information." on
- * stderr. Returns ND_EXIT_USAGE. */
+ * stderr (PROG NULL: nd_cli_prog()). Returns ND_EXIT_USAGE. */
 int nd_cli_try_help(const char *prog);
 /* After getopt_long: refuses an argument it left (argv[first] on, first being
- * optind), saying so.
+ * optind), saying so as a usage error (PROG NULL: nd_cli_prog()).
  * Returns 0, or ND_EXIT_USAGE. */
 int nd_cli_no_operands(int argc, char **argv, int first, const char *prog);
 
@@ -67,7 +90,7 @@ const char *nd_env_or(const char *var, const char *fallback);
  * a comma-separated list, one argument each. An option given on the command
  * line makes its variable ignored. On success *argc and *argv are replaced
  * (the new vector lives until exit) and 0 is returned; on a bad value an error
- * naming the variable is logged and -1 returned: exit with ND_EXIT_USAGE. If the
+ * naming the variable is reported (nd_usage) and -1 returned: exit with ND_EXIT_USAGE. If the
  * program later exits with ND_EXIT_USAGE while parsing such an argument, a line
  * names the variable it came from. Call it once, before getopt_long. */
 struct option;

@@ -12,20 +12,21 @@
 
 #include <getopt.h>
 
+#include "netdumplings/cli.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
 
 typedef struct nd_eater nd_eater_t;
 
 typedef struct {
-    const char *hub;          /* endpoint, default "tcp://localhost:11349" */
+    const char *hub;          /* endpoint, default ND_HUB_OUT_DEFAULT (cli.h) */
     const char *eater_name;   /* valid name, default "nd_eater" */
     const char *const *chefs; /* subscribe to these chefs only (NULL: all) */
     size_t nchefs;
     const char *const *kitchens; /* deliver these kitchens only (NULL: all) */
     size_t nkitchens;
     /* The hub's in port, where the eater's heartbeat (what it received and
-     * lost) goes every second; NULL: the hub's host, port 11347. An eater
+     * lost) goes every second; NULL: the hub's host, port ND_PORT_HUB_IN. An eater
      * whose heartbeat cannot get there still counts its loss. */
     const char *hub_in;
 } nd_eater_config_t;
@@ -79,18 +80,26 @@ enum { ND_EATER_OPT_HUB_IN = 0x2100 };
     {"hub", required_argument, NULL, 'H'}, {"eater-name", required_argument, NULL, 'n'},           \
         {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                    \
         {"hub-in", required_argument, NULL, ND_EATER_OPT_HUB_IN}, ND_CURVE_CLIENT_OPTIONS
-#define ND_EATER_HELP                                                                              \
-    "  -H, --hub ENDPOINT      the hub's out port (default tcp://localhost:11349;\n"               \
-    "                          IPv6 in brackets: tcp://[2001:db8::1]:11349)\n"                     \
-    "  -n, --eater-name NAME   the name the hub lists this eater under\n"                          \
-    "      --hub-in ENDPOINT   where this eater's heartbeat (received, lost) goes\n"               \
-    "                          (default: the --hub host, port 11347)\n"                            \
-    "  -v, --verbose           more log lines (repeat for more)\n"                                 \
-    "  -q, --quiet             errors only\n" ND_CURVE_CLIENT_HELP
+/* Their --help lines; `name` is the default --eater-name, a string literal. */
+#define ND_EATER_HELP(name)                                                                        \
+    "  -H, --hub ENDPOINT      the hub's out port (default " ND_HUB_OUT_DEFAULT ";\n"              \
+    "                          IPv6 in brackets: tcp://[2001:db8::1]:" ND_STR(                     \
+        ND_PORT_HUB_OUT) ")\n"                                                                     \
+                         "  -n, --eater-name NAME   the name the hub knows this eater by "         \
+                         "(default " name ")\n"                                                    \
+                         "      --hub-in ENDPOINT   where this eater's heartbeat (received, "      \
+                         "lost) goes\n"                                                            \
+                         "                          (default: the --hub host, port " ND_STR(       \
+                             ND_PORT_HUB_IN) ")\n"                                                 \
+                                             "  -v, --verbose           more log lines (repeat "   \
+                                             "for more)\n"                                         \
+                                             "  -q, --quiet             errors "                   \
+                                             "only\n" ND_CURVE_CLIENT_HELP
 
 /* Takes one of the shared options into `config` and `*level` (an
  * nd_log_level_t). Returns 1 when it took it, 0 when `opt` is not one of them,
- * -1 on a bad value (logged: a usage error). */
+ * -1 on a bad value (reported as a usage error by nd_usage(): exit with
+ * ND_EXIT_USAGE). */
 int nd_eater_option(int opt, const char *arg, nd_eater_config_t *config, int *level);
 
 #endif

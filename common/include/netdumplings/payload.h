@@ -65,4 +65,9 @@ const char *nd_pl_error(const nd_payload_t *p);
 const uint8_t *nd_pl_data(const nd_payload_t *p);
 size_t nd_pl_size(const nd_payload_t *p);
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
+ * U+10FFFF. The one check for every string of a dumpling, the gateway's
+ * WebSocket text and a chef's text alike. */
+bool nd_utf8_valid(const void *s, size_t len);
+
 #endif

@@ -1,6 +1,6 @@
-/* err.h: filling a caller's error buffer, the way every library call that
- * takes (char *err, size_t errlen) reports why it failed (not installed, not
- * part of the public API). */
+/* err.h: filling a caller's error buffer, the way every call that takes
+ * (char *err, size_t errlen) reports why it failed: the library's, the
+ * programs' and plugins' alike. */
 #ifndef ND_ERR_H
 #define ND_ERR_H
 
