@@ -185,14 +185,15 @@ def run(st, b, pcap, procs):
     b.wait_js("document.getElementById('conn-status').textContent === 'live'", 20, "the page to reconnect")
     ok(True, "gateway back: the page reconnected")
 
-    # The chef filter: the page asks for DNSLookupChef (+ SystemStatusChef for the hub panel).
+    # The chef filter: the page asks for DNSLookupChef (+ SystemStatusChef for the hub panel):
+    # those two, $sent/ (the loss) and the registrations $eater/nd-gateway/.., $eater/web/...
     from selenium.webdriver.common.by import By
     b.driver.find_element(By.ID, "chef-filter").send_keys("DNSLookupChef")
     b.driver.find_element(By.CSS_SELECTOR, "#filter-form button").click()
 
     def filtered():
         m = st.metrics()
-        return m.get("nd_gateway_clients") == 1 and m.get("nd_gateway_hub_subscriptions") == 4
+        return m.get("nd_gateway_clients") == 1 and m.get("nd_gateway_hub_subscriptions") == 5
     ndtest.wait_for(filtered, 20, "the filtered subscription")
     ok(True, "the chef filter narrows the gateway's hub subscription")
 
