@@ -117,6 +117,12 @@ def run(st, b, pcap, procs):
     ok(True, 'the hub panel lists the eaters: nd-gateway and the page itself ("web")')
     b.wait_js("document.getElementById('hub-rate').textContent !== '\u2013'", 20, "the hub rate")
     ok(True, "the hub panel shows a rate")
+    # The gateway's loss, from its heartbeats through the hub's status, and
+    # this page's own ($loss, asked for with ?loss=1): nothing, at this pace.
+    b.wait_js("document.getElementById('hub-gw-loss').textContent === "
+              "'0 from the hub, 0 dropped for clients'", 20, "the gateway's loss in the hub panel")
+    ok(b.js("return document.getElementById('page-loss').textContent;") == "0" and
+       b.js("return ndPage.lost();") == 0, "the hub panel shows the gateway's loss and the page's: 0")
     b.wait_js("document.querySelectorAll('#dns-list li').length >= arguments[0]", 20,
               "%d lookups on the page" % len(names), len(names))
     shown = b.js("return [...document.querySelectorAll('#dns-list li .hostname')].map(e => e.textContent);")
