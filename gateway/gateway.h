@@ -49,6 +49,24 @@ uint64_t gw_ring_oldest(const gw_ring_t *self);
 const gw_msg_t *gw_ring_get(const gw_ring_t *self, uint64_t seq);
 size_t gw_ring_capacity(const gw_ring_t *self);
 
+/* ---- loss.c: what the gateway never got from the hub -------------------- */
+
+typedef struct gw_loss gw_loss_t;
+gw_loss_t *gw_loss_new(void);
+void gw_loss_destroy(gw_loss_t **self_p);
+/* A valid dumpling received: the dumplings of its topic newly counted lost. */
+uint64_t gw_loss_dumpling(gw_loss_t *self, const nd_dumpling_t *d);
+/* A "$sent/<kitchen>" table: `fn` is called for each chef with new loss. */
+typedef void(gw_loss_fn)(void *arg, const char *chef, const char *kitchen, uint64_t lost);
+void gw_loss_sent(gw_loss_t *self, const char *kitchen, const void *body, size_t len,
+                  gw_loss_fn *fn, void *arg);
+/* The chefs subscribed to at the hub now (names), or all. */
+void gw_loss_subscribed(gw_loss_t *self, char *const *chefs, size_t n, bool all);
+void gw_loss_totals(const gw_loss_t *self, uint64_t *received, uint64_t *lost,
+                    uint64_t *suspicious);
+size_t gw_loss_kitchen_count(const gw_loss_t *self);
+const char *gw_loss_kitchen(const gw_loss_t *self, size_t i, uint64_t *received, uint64_t *lost);
+
 /* ---- the per-client state lws allocates (ws.c) -------------------------- */
 
 typedef struct gw_client {
@@ -65,6 +83,13 @@ typedef struct gw_client {
     const char *close_reason;
     unsigned char *rx; /* a fragmented client message being assembled */
     size_t rx_len;
+
+    /* Loss (?loss=1, filter.loss): a client that lags is served with holes
+     * instead of closed, and told {"$loss":{"lost":N}} (docs/protocol.md). */
+    uint64_t lost;      /* dumplings it wanted and did not get, since it connected */
+    uint64_t dropped;   /* of which the gateway dropped because it lagged */
+    uint64_t lost_told; /* the N of the last $loss sent */
+    uint64_t delivered; /* dumplings sent to it */
     /* HTTP responses built in memory (/metrics, /healthz). */
     char *http_body;
     size_t http_len;
@@ -119,6 +144,11 @@ typedef struct {
     uint64_t rejected;   /* clients turned away by --max-clients */
     uint64_t accepted;   /* WebSocket clients ever */
     double started;      /* monotonic */
+
+    /* loss: from the hub (loss.c), and dropped for lagging ?loss=1 clients (ws.c) */
+    gw_loss_t *loss;
+    uint64_t lag_dropped; /* dumplings dropped for clients, one per client per dumpling */
+    uint64_t loss_min;    /* no ?loss=1 client is behind this ring sequence */
 
     /* latest SystemStatusChef figures; has_status once one was seen */
     bool has_status;
@@ -186,8 +216,16 @@ extern const struct lws_protocols gw_protocols[];
 void gw_ws_kick(gw_t *gw);
 /* How many dumplings may enter the ring now: the ring is paced by the client
  * furthest ahead, so that a burst overruns only the clients that really are
- * slower than the fastest one. The full capacity when there are no clients. */
+ * slower than the fastest one; ?loss=1 clients count only when there are no
+ * others. The full capacity when there are no clients. */
 size_t gw_ws_room(gw_t *gw);
+/* `n` dumplings of chef/kitchen never reached the gateway (loss.c): each
+ * client that wants them counts them as lost. */
+void gw_ws_upstream_lost(gw_t *gw, const char *chef, const char *kitchen, uint64_t n);
+/* Called before the ring overwrites its oldest message (`seq`) with a new
+ * one: a ?loss=1 client still behind it skips ahead, and what it wanted of
+ * what it skips is counted as dropped for it. */
+void gw_ws_evict(gw_t *gw, uint64_t seq);
 /* Closes every client with `code` and `reason` on its next writeable. */
 void gw_ws_close_all(gw_t *gw, int code, const char *reason);
 

@@ -91,6 +91,36 @@ static void s_pack_eaters(gw_t *gw, nd_payload_t *p)
     nd_pl_end(p);
 }
 
+static void s_send(gw_t *gw, const char *topic, size_t tlen, nd_payload_t *p)
+{
+    if (nd_pl_error(p))
+        return;
+    if (zmq_send(gw->hb_sock, topic, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(gw->hb_sock, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT) < 0)
+        nd_debug("heartbeat not sent: %s", zmq_strerror(errno));
+}
+
+/* An eater heartbeat ("$eater/<name>/<id>", docs/protocol.md) up to its
+ * "kitchens", which the caller adds before closing the map. */
+static void s_eater_begin(gw_t *gw, nd_payload_t *p, const char *name, const char *id,
+                          uint64_t received, uint64_t lost, uint64_t invalid, uint64_t suspicious)
+{
+    nd_payload_reset(p);
+    nd_pl_map(p);
+    nd_pl_kv_str(p, "eater_name", name);
+    nd_pl_kv_str(p, "eater_id", id);
+    nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
+    nd_pl_kv_str(p, "version", nd_version());
+    nd_pl_kv_double(p, "start_time", gw->hb_start_time);
+    nd_pl_kv_double(p, "heartbeat_interval", S_INTERVAL);
+    nd_pl_kv_uint(p, "heartbeat_seq", gw->hb_seq);
+    nd_pl_kv_double(p, "time", nd_now());
+    nd_pl_kv_uint(p, "received", received);
+    nd_pl_kv_uint(p, "lost", lost);
+    nd_pl_kv_uint(p, "invalid", invalid);
+    nd_pl_kv_uint(p, "suspicious", suspicious);
+}
+
 int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
 {
     gw->hb_endpoint =
@@ -113,7 +143,8 @@ int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the heartbeat socket: %s", zmq_strerror(errno));
         return -1;
     }
-    int one = 1, zero = 0, hwm = 10;
+    /* Room for one round: its own two heartbeats and one per client listed. */
+    int one = 1, zero = 0, hwm = 2 * (GW_HB_MAX_EATERS + 2);
     zmq_setsockopt(gw->hb_sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(gw->hb_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(gw->hb_sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
@@ -183,16 +214,49 @@ void gw_heartbeat_tick(gw_t *gw)
     nd_pl_kv_double(p, "time", nd_now());
     nd_pl_kv_uint(p, "clients", gw->nclients);
     nd_pl_kv_uint(p, "clients_lag_closed", gw->lag_closed);
-    /* A lagging client is closed (4008), never served with holes. */
-    nd_pl_kv_uint(p, "dumplings_lag_dropped", 0);
+    /* A lagging client is closed (4008), unless it asked for holes (?loss=1). */
+    nd_pl_kv_uint(p, "dumplings_lag_dropped", gw->lag_dropped);
     nd_pl_kv_uint(p, "dumplings_out", gw->sent);
     s_pack_eaters(gw, p);
     nd_pl_end(p);
-    if (nd_pl_error(p))
-        return;
-    char topic[ND_NAME_MAX + 16];
+    char topic[2 * ND_NAME_MAX + 16];
     int tlen = snprintf(topic, sizeof topic, "$gateway/%s", gw->hb_name);
-    if (zmq_send(gw->hb_sock, topic, (size_t)tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(gw->hb_sock, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT) < 0)
-        nd_debug("heartbeat not sent: %s", zmq_strerror(errno));
+    s_send(gw, topic, (size_t)tlen, p);
+
+    /* As an eater: what came from the hub and what did not (loss.c). */
+    uint64_t received, lost, suspicious;
+    gw_loss_totals(gw->loss, &received, &lost, &suspicious);
+    char id[ND_NAME_MAX + 1];
+    snprintf(id, sizeof id, "%ld", (long)getpid());
+    s_eater_begin(gw, p, "nd-gateway", id, received, lost, gw->invalid, suspicious);
+    nd_pl_key(p, "kitchens");
+    nd_pl_array(p);
+    for (size_t i = 0; i < gw_loss_kitchen_count(gw->loss); i++) {
+        uint64_t r, l;
+        const char *k = gw_loss_kitchen(gw->loss, i, &r, &l);
+        nd_pl_map(p);
+        nd_pl_kv_str(p, "kitchen", k);
+        nd_pl_kv_uint(p, "received", r);
+        nd_pl_kv_uint(p, "lost", l);
+        nd_pl_end(p);
+    }
+    nd_pl_end(p);
+    nd_pl_end(p);
+    tlen = snprintf(topic, sizeof topic, "$eater/nd-gateway/%s", id);
+    s_send(gw, topic, (size_t)tlen, p);
+
+    /* Each WebSocket eater under its own registration (hub.c): what it got
+     * and what it lost, upstream or dropped here. */
+    size_t n = 0;
+    for (gw_client_t *c = gw->clients; c && n < GW_HB_MAX_EATERS; c = c->next, n++) {
+        gw_client_reg_id(c, id, sizeof id);
+        const char *name = gw_client_reg_name(c);
+        s_eater_begin(gw, p, name, id, c->delivered, c->lost, 0, 0);
+        nd_pl_key(p, "kitchens");
+        nd_pl_array(p);
+        nd_pl_end(p);
+        nd_pl_end(p);
+        tlen = snprintf(topic, sizeof topic, "$eater/%s/%s", name, id);
+        s_send(gw, topic, (size_t)tlen, p);
+    }
 }

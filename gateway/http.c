@@ -164,6 +164,15 @@ static void s_metrics(gw_t *gw, s_text_t *t)
              "Messages from the hub dropped as invalid.", (double)gw->invalid);
     s_metric(t, "nd_gateway_dumplings_sent_total", "counter",
              "JSON dumplings written to WebSocket clients (one per client).", (double)gw->sent);
+    uint64_t received, lost, suspicious;
+    gw_loss_totals(gw->loss, &received, &lost, &suspicious);
+    s_metric(t, "nd_gateway_dumplings_lost_total", "counter",
+             "Dumplings the hub sent on the gateway's subscription that never reached it "
+             "(per-topic sequence gaps and the hub's $sent/ tables).",
+             (double)lost);
+    s_metric(t, "nd_gateway_dumplings_lag_dropped_total", "counter",
+             "Dumplings dropped for lagging ?loss=1 clients (one per client per dumpling).",
+             (double)gw->lag_dropped);
     s_metric(t, "nd_gateway_backlog_capacity", "gauge", "Dumplings the shared ring holds.",
              (double)gw_ring_capacity(gw->ring));
     s_metric(t, "nd_gateway_uptime_seconds", "gauge", "Seconds since nd-gateway started.",

@@ -18,6 +18,7 @@
 #include "netdumplings/status.h"
 
 #define S_STATUS_TOPIC ND_STATUS_CHEF "/"
+#define S_SENT_TOPIC "$sent/"
 
 int gw_hub_open(gw_t *gw, char *err, size_t errlen)
 {
@@ -52,6 +53,10 @@ int gw_hub_open(gw_t *gw, char *err, size_t errlen)
         return GW_HUB_BAD_ENDPOINT;
     }
     nd_dumpling_init(&gw->dumpling);
+    if (!(gw->loss = gw_loss_new())) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     gw->subs_dirty = true;
     gw_hub_resubscribe(gw);
     return 0;
@@ -71,6 +76,7 @@ void gw_hub_close(gw_t *gw)
     }
     json_decref(gw->hub_kitchen_list);
     gw->hub_kitchen_list = NULL;
+    gw_loss_destroy(&gw->loss);
     if (gw->zmq_ctx) {
         zmq_ctx_term(gw->zmq_ctx);
         gw->zmq_ctx = NULL;
@@ -134,14 +140,35 @@ static void s_note_status(gw_t *gw, json_t *payload)
     gw->has_status = true;
 }
 
+/* Loss the gateway found on a topic: each client that wants it counts it. */
+static void s_lost(void *arg, const char *chef, const char *kitchen, uint64_t n)
+{
+    gw_ws_upstream_lost(arg, chef, kitchen, n);
+}
+
+/* "$sent/<kitchen>": the last number sent on each of its topics (loss.c). */
+static void s_sent_table(gw_t *gw, const char *name, size_t len, const void *body, size_t body_len)
+{
+    char kitchen[ND_NAME_MAX + 1];
+    if (!nd_name_validn(name, len))
+        return;
+    memcpy(kitchen, name, len);
+    kitchen[len] = '\0';
+    gw_loss_sent(gw->loss, kitchen, body, body_len, s_lost, gw);
+}
+
 /* One two-frame message: decode, convert to JSON once, push into the ring. */
 static void s_handle(gw_t *gw, const char *topic, size_t topic_len, const void *body,
                      size_t body_len)
 {
     static nd_ratelimit_t rl;
     char why[128] = "";
+    if (topic_len > 6 && memcmp(topic, "$sent/", 6) == 0) {
+        s_sent_table(gw, topic + 6, topic_len - 6, body, body_len);
+        return;
+    }
     if (topic_len > 0 && topic[0] == '$')
-        return; /* hub control traffic, not for eaters */
+        return; /* other hub control traffic (welcomes), not for eaters */
     if (nd_dumpling_decode(&gw->dumpling, body, body_len, why, sizeof why) != 0 ||
         !nd_dumpling_topic_matches(&gw->dumpling, topic, topic_len)) {
         gw->invalid++;
@@ -182,6 +209,12 @@ static void s_handle(gw_t *gw, const char *topic, size_t topic_len, const void *
     msg.ct_ms = gw->dumpling.creation_time;
     msg.ct_at = ct_at;
     msg.ct_len = ct_len;
+    uint64_t lost = gw_loss_dumpling(gw->loss, &gw->dumpling);
+    if (lost)
+        s_lost(gw, msg.chef, msg.kitchen, lost);
+    /* The oldest message goes: a ?loss=1 client still behind it skips it. */
+    if (gw_ring_head(gw->ring) - gw_ring_oldest(gw->ring) >= gw_ring_capacity(gw->ring))
+        gw_ws_evict(gw, gw_ring_oldest(gw->ring));
     gw_ring_push(gw->ring, &msg);
     gw->received++;
 }
@@ -244,7 +277,7 @@ void gw_hub_resubscribe(gw_t *gw)
         return;
     gw->subs_dirty = false;
 
-    size_t cap = 2, n = 0;
+    size_t cap = 3, n = 0;
     for (gw_client_t *c = gw->clients; c; c = c->next)
         cap += c->filter.nchefs + 1;
     char **want = calloc(cap + 1, sizeof *want);
@@ -258,6 +291,8 @@ void gw_hub_resubscribe(gw_t *gw)
         want[n++] = strdup("");
     } else {
         want[n++] = strdup(S_STATUS_TOPIC);
+        /* The hub's tables of what kitchens sent, for the loss (loss.c). */
+        want[n++] = strdup(S_SENT_TOPIC);
         for (gw_client_t *c = gw->clients; c; c = c->next)
             for (size_t i = 0; i < c->filter.nchefs; i++) {
                 char t[80];
@@ -266,6 +301,19 @@ void gw_hub_resubscribe(gw_t *gw)
                     want[n++] = strdup(t);
             }
     }
+    /* The chefs, by name, for counting the loss. */
+    char **names = calloc(n, sizeof *names);
+    size_t nnames = 0;
+    for (size_t i = 0; names && !all && i < n; i++) {
+        size_t l = want[i] ? strlen(want[i]) : 0;
+        if (l > 1 && want[i][0] != '$' && want[i][l - 1] == '/' &&
+            (names[nnames] = strndup(want[i], l - 1)))
+            nnames++;
+    }
+    gw_loss_subscribed(gw->loss, names, nnames, all || !names);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
     /* Registration with the hub, as the eater library does it: a subscription
      * "$eater/<name>/<id>" that nobody publishes on, for the gateway itself
      * and for every WebSocket eater (gw_client_reg_name), so the hub's status

@@ -181,6 +181,17 @@ static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
     uint64_t head = gw_ring_head(gw->ring);
     int written = 0;
     size_t used = 0;
+    /* What it lost since the last one, before the dumplings that follow. */
+    if (c->filter.loss && c->lost != c->lost_told) {
+        char text[64];
+        int n =
+            snprintf(text, sizeof text, "{\"$loss\":{\"lost\":%llu}}", (unsigned long long)c->lost);
+        unsigned char *p = s_batch + LWS_PRE;
+        size_t h = s_frame_header(p, (size_t)n);
+        memcpy(p + h, text, (size_t)n);
+        used = h + (size_t)n;
+        c->lost_told = c->lost;
+    }
     /* Every write is followed by a choke check and nothing is written while
      * lws still holds part of an earlier one: lws would only queue it. */
     for (int scanned = 0; c->next_seq < head && scanned < S_SCAN_BUDGET; scanned++) {
@@ -201,6 +212,7 @@ static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
                 break; /* m goes next time */
         }
         c->next_seq++;
+        c->delivered++;
         gw->sent++;
         if (big) {
             if (s_write_alone(wsi, m, &t) < 0)
@@ -260,7 +272,10 @@ void gw_ws_kick(gw_t *gw)
     for (gw_client_t *c = gw->clients; c; c = c->next) {
         if (c->close_code)
             continue;
-        if (c->next_seq < oldest) {
+        if (c->next_seq < oldest && c->filter.loss) {
+            c->next_seq = oldest; /* not reached: gw_ws_evict moved it on */
+            lws_callback_on_writable(c->wsi);
+        } else if (c->next_seq < oldest) {
             gw->lag_closed++;
             nd_warn("closing client %s ('%s'): lagged more than %zu dumplings behind", c->peer,
                     c->filter.eater_name, gw_ring_capacity(gw->ring));
@@ -273,19 +288,79 @@ void gw_ws_kick(gw_t *gw)
 
 size_t gw_ws_room(gw_t *gw)
 {
-    uint64_t head = gw_ring_head(gw->ring), lead = 0;
+    /* The pace is set by the clients that cannot take a hole; ?loss=1 ones
+     * only when there are no others (they are served with holes rather
+     * than hold the others back: a choked one may even have jumped ahead,
+     * its last batch taken whole into lws's buffer). */
+    uint64_t head = gw_ring_head(gw->ring), lead = 0, loss_lead = 0;
     bool any = false;
     for (gw_client_t *c = gw->clients; c; c = c->next)
         if (!c->close_code) {
+            if (c->filter.loss) {
+                if (c->next_seq > loss_lead)
+                    loss_lead = c->next_seq;
+                continue;
+            }
             any = true;
             if (c->next_seq > lead)
                 lead = c->next_seq;
         }
+    if (!any && loss_lead) {
+        any = true;
+        lead = loss_lead;
+    }
     size_t cap = gw_ring_capacity(gw->ring);
     if (!any)
         return cap;
     uint64_t behind = head - lead;
     return behind >= cap ? 0 : cap - (size_t)behind;
+}
+
+void gw_ws_evict(gw_t *gw, uint64_t seq)
+{
+    if (seq < gw->loss_min)
+        return; /* no ?loss=1 client is that far behind */
+    /* A lagger skips a sixteenth of the ring at once, so that this scan of
+     * the clients happens once per that many dumplings, not for each; but
+     * never past the client furthest ahead, which paces the ring
+     * (gw_ws_room): there is room, so that one is past `seq`. */
+    uint64_t skip = gw_ring_capacity(gw->ring) / 16, lead = seq + 1;
+    for (gw_client_t *c = gw->clients; c; c = c->next)
+        if (!c->close_code && c->next_seq > lead)
+            lead = c->next_seq;
+    uint64_t min = UINT64_MAX;
+    for (gw_client_t *c = gw->clients; c; c = c->next) {
+        if (!c->filter.loss || c->close_code)
+            continue;
+        if (c->next_seq <= seq) {
+            uint64_t end = seq + (skip ? skip : 1);
+            if (end > lead)
+                end = lead;
+            uint64_t n = 0;
+            for (uint64_t s = c->next_seq; s < end; s++) {
+                const gw_msg_t *m = gw_ring_get(gw->ring, s);
+                if (m && gw_filter_wants(&c->filter, m->chef, m->kitchen))
+                    n++;
+            }
+            c->next_seq = end;
+            c->dropped += n;
+            c->lost += n;
+            gw->lag_dropped += n;
+        }
+        if (c->next_seq < min)
+            min = c->next_seq;
+    }
+    gw->loss_min = min;
+}
+
+void gw_ws_upstream_lost(gw_t *gw, const char *chef, const char *kitchen, uint64_t n)
+{
+    for (gw_client_t *c = gw->clients; c; c = c->next)
+        if (!c->close_code && gw_filter_wants(&c->filter, chef, kitchen)) {
+            c->lost += n;
+            if (c->filter.loss)
+                lws_callback_on_writable(c->wsi);
+        }
 }
 
 void gw_ws_close_all(gw_t *gw, int code, const char *reason)
@@ -324,7 +399,9 @@ static void s_established(gw_t *gw, struct lws *wsi, gw_client_t *c)
         gw->bad_closed++;
         s_mark_closing(c, code, why);
     }
-    gw_hub_resubscribe(gw); /* at once: the hub should not drop what this client wants */
+    if (c->filter.loss && c->next_seq < gw->loss_min)
+        gw->loss_min = c->next_seq; /* gw_ws_evict looks out for it */
+    gw_hub_resubscribe(gw);         /* at once: the hub should not drop what this client wants */
     nd_debug("client %s connected (%zu now)", c->peer, gw->nclients);
 }
 

@@ -453,6 +453,8 @@
     INFO_FROM_KITCHEN: 'info_from_kitchen',
     INFO_FROM_EATER: 'info_from_eater',
     INFO_FROM_HUB: 'info_from_hub',
+    DUMPLING_GATEWAYS: 'dumpling_gateways',
+    INFO_FROM_GATEWAY: 'info_from_gateway',
     HOST: 'host',
     PORT: 'port',
   };
@@ -495,6 +497,24 @@
     $('hub-in').textContent = String(p[ST.TOTAL_DUMPLINGS_IN]);
     $('hub-out').textContent = String(p[ST.TOTAL_DUMPLINGS_OUT]);
     if (hub.rateIn !== null) $('hub-rate').textContent = hub.rateIn.toFixed(1) + ' /s';
+    // The gateways' loss: as eaters (nd-gateway's own $eater/ heartbeat: what
+    // never came from the hub) and as gateways (dropped for lagging clients).
+    let gwLost = 0, gwDropped = 0, gwSeen = false;
+    for (const e of stList(p, ST.DUMPLING_EATERS)) {
+      const info = stInfo(e, ST.INFO_FROM_EATER);
+      if (info.eater_name === 'nd-gateway' && Number.isFinite(Number(info.lost))) {
+        gwLost += Number(info.lost);
+        gwSeen = true;
+      }
+    }
+    for (const g of stList(p, ST.DUMPLING_GATEWAYS)) {
+      const n = Number(stInfo(g, ST.INFO_FROM_GATEWAY).dumplings_lag_dropped);
+      if (Number.isFinite(n)) gwDropped += n;
+      gwSeen = true;
+    }
+    const gl = $('hub-gw-loss');
+    gl.textContent = gwSeen ? gwLost + ' from the hub, ' + gwDropped + ' dropped for clients' : '–';
+    gl.className = gwLost + gwDropped > 0 ? 'drops' : '';
     const kb = $('kitchens-body');
     clear(kb);
     for (const k of stList(p, ST.DUMPLING_KITCHENS).slice(0, MAX_KITCHENS)) {
@@ -711,9 +731,21 @@
     $('conn-status').textContent = text;
   }
 
+  // What the gateway told this page it lost, over every connection: the
+  // connections before (lostBefore) and the running total of the current one.
+  let lostBefore = 0, lostNow = 0;
+  function setPageLoss(total) {
+    lostNow = total - lostBefore;
+    const pl = $('page-loss');
+    pl.textContent = String(total);
+    pl.className = total > 0 ? 'drops' : '';
+  }
+
   function wsUrl() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const q = new URLSearchParams();
+    // Served with holes when too slow, and told how many ($loss), rather
+    // than closed with 4008.
+    const q = new URLSearchParams({ loss: '1' });
     if (chefFilter.length) {
       // The hub panel needs SystemStatusChef whatever else is chosen.
       for (const c of new Set(chefFilter.concat(['SystemStatusChef']))) q.append('chef', c);
@@ -737,6 +769,8 @@
       return;
     }
     ws = sock;
+    lostBefore += lostNow; // a new connection counts from 0
+    lostNow = 0;
     sock.onopen = () => {
       backoff = BACKOFF_MIN_MS;
       setConn('live', 'live');
@@ -746,6 +780,12 @@
       if (typeof ev.data !== 'string') return;
       let d;
       try { d = JSON.parse(ev.data); } catch (e) { return; }
+      // {"$loss": {"lost": N}} (?loss=1): what this connection did not get.
+      if (isObj(d) && isObj(d.$loss)) {
+        const n = Number(d.$loss.lost);
+        if (Number.isFinite(n) && n >= 0) setPageLoss(lostBefore + n);
+        return;
+      }
       received++;
       handle(d);
       ask(); // the counter moves even while paused
@@ -833,7 +873,7 @@
   });
   if (typeof Chart === 'undefined') $('charts-missing').hidden = false;
   // Tests and the benchmark read these.
-  window.ndPage = { view, received: () => received, totals, charts, history };
+  window.ndPage = { view, received: () => received, lost: () => lostBefore + lostNow, totals, charts, history };
   setInterval(fade, 1000);
   setInterval(tickHistory, 1000);
   setInterval(checkHealth, HEALTH_EVERY_MS);

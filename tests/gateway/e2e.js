@@ -86,8 +86,8 @@ async function run() {
   await Promise.all([n1.opened, n2.opened]);
   await L.waitFor(async () => {
     const m = await L.metrics(st.port);
-    return m.nd_gateway_hub_subscriptions === 6 && m.nd_hub_subscriptions === 6;
-  }, 10000, 'the hub to hold 6 subscriptions (SystemStatusChef/, DNSLookupChef/, ARPChef/, and the ' +
+    return m.nd_gateway_hub_subscriptions === 7 && m.nd_hub_subscriptions === 7;
+  }, 10000, 'the hub to hold 7 subscriptions (SystemStatusChef/, $sent/, DNSLookupChef/, ARPChef/, and the ' +
     'registrations $eater/nd-gateway/.., $eater/anonymous/.. (n1, unnamed) and $eater/n2/..)');
   const before = (await L.metrics(st.port)).nd_gateway_dumplings_received_total;
   await L.replay(st, crafted, 'k3');

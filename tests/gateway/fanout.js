@@ -53,8 +53,8 @@ async function slow() {
   await L.waitFor(async () => (await L.metrics(st.port)).nd_gateway_clients === 2, 5000, '2 clients');
   await L.waitFor(async () => {
     const m = await L.metrics(st.port);
-    return m.nd_gateway_hub_subscriptions === 5 && m.nd_hub_subscriptions === 5;
-  }, 10000, 'the hub to hold DNSLookupChef/, SystemStatusChef/, $eater/nd-gateway/.., ' +
+    return m.nd_gateway_hub_subscriptions === 6 && m.nd_hub_subscriptions === 6;
+  }, 10000, 'the hub to hold DNSLookupChef/, SystemStatusChef/, $sent/, $eater/nd-gateway/.., ' +
     '$eater/anonymous/.. (the unnamed slow client), $eater/fast/..');
 
   const t0 = Date.now();

@@ -80,6 +80,7 @@ async function wsCases(st) {
     ['a JSON first message that is not an object', '', (s) => s.write(frame(1, '[1,2,3]')), 4000],
     ['a bad chef_filter', '', (s) => s.write(frame(1, '{"eater_name":"x","chef_filter":["<script>"]}')), 4000],
     ['a bad chef in the query string', '?chef=%3Cscript%3E', () => {}, 4000],
+    ['a bad loss in the query string', '?loss=yes', () => {}, 4000],
   ];
   for (const [what, q, send, code] of cases) {
     const r = await rawClient(st.port, q);
@@ -106,7 +107,7 @@ async function wsCases(st) {
   L.check(talk.closed === null, 'messages after the first one are ignored, not fatal');
   await talk.close();
   const m = await L.metrics(st.port);
-  L.check(m.nd_gateway_clients_bad_input_total === 8, 'the 8 bad clients were counted', m.nd_gateway_clients_bad_input_total);
+  L.check(m.nd_gateway_clients_bad_input_total === 9, 'the 9 bad clients were counted', m.nd_gateway_clients_bad_input_total);
 }
 
 function rawHttp(port, request) {

@@ -185,7 +185,8 @@ async function startStack(gatewayArgs = [], opts = {}) {
   st.hubArgs = opts.hubArgs || ['-f', '1'];
   if (!opts.noHub) await startHub(st);
   st.gateway = start(opts.name || 'nd-gateway', BIN.gateway(),
-    ['-H', st.hubOut, '-p', String(st.port), '-a', '127.0.0.1', '-v'].concat(gatewayArgs));
+    // Its heartbeats go to this hub's in port, not to the default 11347.
+    ['-H', st.hubOut, '--hub-in', st.hubIn, '-p', String(st.port), '-a', '127.0.0.1', '-v'].concat(gatewayArgs));
   st.ws = (q = '') => 'ws://127.0.0.1:' + st.port + '/' + q;
   await waitFor(() => httpGet(st.port, '/healthz').then((r) => r.status > 0), 10000, 'the gateway to listen');
   if (!opts.noHub) await waitFor(() => httpGet(st.port, '/healthz').then((r) => r.status === 200), 10000,

@@ -117,6 +117,12 @@ def run(st, b, pcap, procs):
     ok(True, 'the hub panel lists the eaters: nd-gateway and the page itself ("web")')
     b.wait_js("document.getElementById('hub-rate').textContent !== '\u2013'", 20, "the hub rate")
     ok(True, "the hub panel shows a rate")
+    # The gateway's loss, from its heartbeats through the hub's status, and
+    # this page's own ($loss, asked for with ?loss=1): nothing, at this pace.
+    b.wait_js("document.getElementById('hub-gw-loss').textContent === "
+              "'0 from the hub, 0 dropped for clients'", 20, "the gateway's loss in the hub panel")
+    ok(b.js("return document.getElementById('page-loss').textContent;") == "0" and
+       b.js("return ndPage.lost();") == 0, "the hub panel shows the gateway's loss and the page's: 0")
     b.wait_js("document.querySelectorAll('#dns-list li').length >= arguments[0]", 20,
               "%d lookups on the page" % len(names), len(names))
     shown = b.js("return [...document.querySelectorAll('#dns-list li .hostname')].map(e => e.textContent);")
@@ -185,14 +191,15 @@ def run(st, b, pcap, procs):
     b.wait_js("document.getElementById('conn-status').textContent === 'live'", 20, "the page to reconnect")
     ok(True, "gateway back: the page reconnected")
 
-    # The chef filter: the page asks for DNSLookupChef (+ SystemStatusChef for the hub panel).
+    # The chef filter: the page asks for DNSLookupChef (+ SystemStatusChef for the hub panel):
+    # those two, $sent/ (the loss) and the registrations $eater/nd-gateway/.., $eater/web/...
     from selenium.webdriver.common.by import By
     b.driver.find_element(By.ID, "chef-filter").send_keys("DNSLookupChef")
     b.driver.find_element(By.CSS_SELECTOR, "#filter-form button").click()
 
     def filtered():
         m = st.metrics()
-        return m.get("nd_gateway_clients") == 1 and m.get("nd_gateway_hub_subscriptions") == 4
+        return m.get("nd_gateway_clients") == 1 and m.get("nd_gateway_hub_subscriptions") == 5
     ndtest.wait_for(filtered, 20, "the filtered subscription")
     ok(True, "the chef filter narrows the gateway's hub subscription")
 

@@ -85,8 +85,8 @@ class Stack:
 
     def start_gateway(self, extra=()):
         self.gateway = self.procs.start(self._name("nd-gateway"), [
-            binary("ND_GATEWAY"), "-H", self.hub_out, "-p", self.port, "-a", "127.0.0.1",
-            "-v"] + list(extra))
+            binary("ND_GATEWAY"), "-H", self.hub_out, "--hub-in", self.hub_in, "-p", self.port,
+            "-a", "127.0.0.1", "-v"] + list(extra))
         ndtest.wait_for(lambda: http_get(self.port, "/healthz")[0] > 0, 10, "the gateway to listen")
 
     def stop_gateway(self):
