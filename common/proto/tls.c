@@ -6,6 +6,7 @@
 
 #include "netdumplings/app.h"
 #include "netdumplings/buf.h"
+#include "proto.h"
 
 #define S_HANDSHAKE 22
 #define S_CLIENT_HELLO 1
@@ -142,6 +143,22 @@ static int s_hello(nd_buf_t *h, nd_tls_hello_t *out)
     return ND_APP_OK;
 }
 
+/* The handshake message in `m` (type already checked): its 3-byte length and
+ * the ClientHello body, which must fill it exactly. */
+static int s_handshake(nd_buf_t *m, nd_tls_hello_t *out)
+{
+    nd_buf_skip(m, 1);
+    uint32_t hs_len = (uint32_t)nd_buf_u8(m) << 16;
+    hs_len |= nd_buf_be16(m);
+    if (m->err || hs_len > nd_buf_left(m)) /* a hello over several records */
+        return ND_APP_MALFORMED;
+    nd_buf_t h = nd_buf_sub(m, hs_len);
+    int rc = s_hello(&h, out);
+    if (rc == ND_APP_OK && nd_buf_left(&h) != 0)
+        rc = ND_APP_MALFORMED;
+    return rc;
+}
+
 int nd_tls_client_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -169,14 +186,14 @@ int nd_tls_client_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out)
     if (n < out->need)
         return ND_APP_INCOMPLETE;
     nd_buf_t rec = nd_buf_sub(&b, rec_len);
-    nd_buf_skip(&rec, 1);
-    uint32_t hs_len = (uint32_t)nd_buf_u8(&rec) << 16;
-    hs_len |= nd_buf_be16(&rec);
-    if (rec.err || hs_len > nd_buf_left(&rec)) /* a hello over several records */
-        return ND_APP_MALFORMED;
-    nd_buf_t h = nd_buf_sub(&rec, hs_len);
-    int rc = s_hello(&h, out);
-    if (rc == ND_APP_OK && nd_buf_left(&h) != 0)
-        rc = ND_APP_MALFORMED;
-    return rc;
+    return s_handshake(&rec, out);
+}
+
+int nd_tls_handshake_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!p || n < 1 || p[0] != S_CLIENT_HELLO)
+        return ND_APP_NOT_MINE;
+    nd_buf_t b = nd_buf(p, n);
+    return s_handshake(&b, out);
 }
