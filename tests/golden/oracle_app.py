@@ -28,7 +28,8 @@ CHEFS = ["TLSClientHelloChef", "HTTPRequestChef", "TopTalkersChef", "DHCPChef"]
 
 FIELDS = [
     "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
-    "tcp.len", "tls.record.content_type", "tls.handshake.type", "tls.handshake.version",
+    "tcp.len", "tls.record.content_type", "tls.record.version", "tls.handshake.type",
+    "tls.handshake.version",
     "tls.handshake.extensions_server_name", "tls.handshake.extensions.supported_version",
     "tls.handshake.extensions_alpn_str", "quic.long.packet_type",
     "http.request.method", "http.request.uri", "http.request.version", "http.host",
@@ -123,7 +124,9 @@ class AppKitchen:
         # which is the case in every shared capture. In QUIC (any UDP port)
         # the hello has no record: tshark shows it at the Initial packet that
         # completes it, decrypted from the Destination Connection ID.
-        if transport == "tcp" and first(pkt, "tls.record.content_type") != "22":
+        # An SSL 2.0-compatible hello has no content type: record version 2.
+        if transport == "tcp" and first(pkt, "tls.record.content_type") != "22" \
+                and num(first(pkt, "tls.record.version")) != 2:
             return
         if first(pkt, "tls.handshake.type") != "1":
             return
