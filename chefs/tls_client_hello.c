@@ -1,7 +1,8 @@
 /* tls_client_hello.c: TLSClientHelloChef, which reports every TLS ClientHello
- * on any TCP port: the server name (SNI), the TLS versions offered, ALPN, and
- * the client and server addresses. A hello split over TCP segments is put
- * back together in a small, bounded buffer per flow. */
+ * on any TCP port and in QUIC Initial packets: the server name (SNI), the TLS
+ * versions offered, ALPN, and the client and server addresses. A hello split
+ * over TCP segments is put back together in a small, bounded buffer per flow;
+ * one split over QUIC packets, by netdumplings/quic.h. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 
 #include "netdumplings/app.h"
 #include "netdumplings/chef.h"
+#include "netdumplings/log.h"
+#include "netdumplings/quic.h"
 #include "netdumplings/stream.h"
 
 /* Flows waiting for the rest of a hello. Few are ever pending at once (a hello
@@ -32,11 +35,22 @@ typedef struct {
 } s_flow_t;
 
 #define S_DEFAULT_MAX_FLOWS "65536"
+/* QUIC connections followed at once (pending hellos, and reported ones so
+ * that a retransmitted Initial is not reported again), and the UDP port of
+ * QUIC servers, 0 for any: an Initial packet is known by its version and
+ * its AEAD tag, not by its port. */
+#define S_DEFAULT_QUIC_FLOWS "4096"
+#define S_DEFAULT_QUIC_PORT "0"
+/* A QUIC connection unseen for this many seconds of capture time is
+ * forgotten. */
+#define S_QUIC_TIMEOUT 60.0
 
 typedef struct {
     s_flow_t flows[S_MAX_PENDING];
     nd_tls_hello_t hello;
     nd_stream_t *stream; /* which segments are new: no hello read twice */
+    nd_quic_t *quic;
+    long quic_port;
 } s_state_t;
 
 static void s_destroy(void *state)
@@ -47,21 +61,34 @@ static void s_destroy(void *state)
     for (size_t i = 0; i < S_MAX_PENDING; i++)
         free(self->flows[i].data);
     nd_stream_destroy(&self->stream);
+    if (self->quic && nd_quic_count(self->quic, ND_QUIC_UNDECRYPTABLE))
+        nd_info("TLSClientHelloChef: QUIC: %llu hellos, %llu Initial packets not decrypted, "
+                "%llu connections given up",
+                (unsigned long long)nd_quic_count(self->quic, ND_QUIC_HELLOS),
+                (unsigned long long)nd_quic_count(self->quic, ND_QUIC_UNDECRYPTABLE),
+                (unsigned long long)nd_quic_count(self->quic, ND_QUIC_GIVEN_UP));
+    nd_quic_destroy(&self->quic);
     free(self);
 }
 
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
-    long max;
+    long max, quic_flows, quic_port;
     if (nd_chef_opt_long(opts, "max_flows", S_DEFAULT_MAX_FLOWS, 1, 10000000, &max, err, errlen) <
-        0)
+            0 ||
+        nd_chef_opt_long(opts, "quic_flows", S_DEFAULT_QUIC_FLOWS, 1, 1000000, &quic_flows, err,
+                         errlen) < 0 ||
+        nd_chef_opt_long(opts, "quic_port", S_DEFAULT_QUIC_PORT, 0, 65535, &quic_port, err,
+                         errlen) < 0)
         return -1;
     s_state_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->stream = nd_stream_new((size_t)max))) {
+    if (!self || !(self->stream = nd_stream_new((size_t)max)) ||
+        !(self->quic = nd_quic_new((size_t)quic_flows, S_QUIC_TIMEOUT))) {
         s_destroy(self);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    self->quic_port = quic_port;
     *state = self;
     return 0;
 }
@@ -103,7 +130,7 @@ static void s_addr(nd_payload_t *p, const char *key, const nd_ip_t *ip)
     nd_pl_kv_str(p, key, nd_ip_str(ip, buf, sizeof buf));
 }
 
-static int s_serve(s_state_t *self, const nd_packet_t *pkt, nd_cook_t *cook)
+static int s_serve(s_state_t *self, const nd_packet_t *pkt, const char *transport, nd_cook_t *cook)
 {
     const nd_tls_hello_t *h = &self->hello;
     char buf[16];
@@ -134,6 +161,7 @@ static int s_serve(s_state_t *self, const nd_packet_t *pkt, nd_cook_t *cook)
     nd_pl_kv_uint(p, "server_port", pkt->dport);
     nd_pl_kv_double(p, "time", pkt->ts);
     nd_pl_kv_bool(p, "truncated", h->sni_truncated || h->versions_truncated || h->alpn_truncated);
+    nd_pl_kv_str(p, "transport", transport);
     nd_pl_end(p);
     return nd_cook_serve(cook);
 }
@@ -155,7 +183,7 @@ static int s_continue(s_state_t *self, s_flow_t *f, const nd_packet_t *pkt, nd_c
     if (rc == ND_APP_INCOMPLETE)
         return 0;
     f->used = false;
-    return rc == ND_APP_OK ? s_serve(self, pkt, cook) : 0;
+    return rc == ND_APP_OK ? s_serve(self, pkt, "tcp", cook) : 0;
 }
 
 /* Where the first handshake record of the segment starts: past any whole
@@ -174,9 +202,22 @@ static size_t s_skip_records(const uint8_t *p, size_t n)
     return off < n && p[off] == 22 ? off : 0;
 }
 
+/* A UDP datagram: QUIC Initial packets from a client. */
+static int s_datagram(s_state_t *self, const nd_packet_t *pkt, nd_cook_t *cook)
+{
+    if (self->quic_port != 0 && pkt->dport != self->quic_port)
+        return 0;
+    if (nd_quic_client_hello(self->quic, pkt, &self->hello) != ND_APP_OK)
+        return 0;
+    return s_serve(self, pkt, "quic", cook);
+}
+
 static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 {
     s_state_t *self = state;
+    /* The innermost transport (a UDP tunnel sets the UDP bit on TCP too). */
+    if (ND_HAS(pkt, ND_L_UDP) && pkt->ip_proto == 17 && pkt->l7_len > 0)
+        return s_datagram(self, pkt, cook);
     /* A retransmitted or duplicated segment is not read again. */
     if (!ND_HAS(pkt, ND_L_TCP) || pkt->l7_len == 0 || !nd_stream_fresh(self->stream, pkt))
         return 0;
@@ -191,7 +232,7 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
     size_t l7_len = pkt->l7_len - skip;
     int rc = nd_tls_client_hello(l7, l7_len, &self->hello);
     if (rc == ND_APP_OK)
-        return s_serve(self, pkt, cook);
+        return s_serve(self, pkt, "tcp", cook);
     if (rc != ND_APP_INCOMPLETE)
         return 0;
     f = s_slot(self);
@@ -212,8 +253,10 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 const nd_chef_def_t nd_chef_tls_client_hello = {
     .abi = ND_CHEF_ABI,
     .name = "TLSClientHelloChef",
-    .summary = "every TLS ClientHello on any port: server name (SNI), versions, ALPN, addresses "
-               "(option max_flows, default " S_DEFAULT_MAX_FLOWS ")",
+    .summary = "every TLS ClientHello on any TCP port and in QUIC Initial packets: server name "
+               "(SNI), versions, ALPN, addresses (options max_flows, default " S_DEFAULT_MAX_FLOWS
+               ", quic_flows, default " S_DEFAULT_QUIC_FLOWS
+               ", quic_port, default " S_DEFAULT_QUIC_PORT " for any)",
     .create = s_create,
     .destroy = s_destroy,
     .packet = s_packet,

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libczmq-dev libmsgpack-dev
-       libjansson-dev libwebsockets-dev)
+       libjansson-dev libwebsockets-dev libssl-dev)
 # What the programs use at run time besides their libraries: the live page's
 # charts are Debian's Chart.js, which nd-gateway serves from /usr/share/javascript.
 runtime=(libjs-chart.js)

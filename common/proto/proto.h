@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netdumplings/app.h"
 #include "netdumplings/buf.h"
 #include "netdumplings/packet.h"
 #include "netdumplings/protonum.h"
@@ -88,6 +89,38 @@ int nd_dissect_dns(nd_packet_t *pkt, nd_buf_t *b);
  * Parses the first message only (no reassembly); a segment too short for the
  * header and questions is not DNS but is not flagged malformed either. */
 int nd_dissect_dns_tcp(nd_packet_t *pkt, nd_buf_t *b);
+
+/* ---- TLS and QUIC (common/proto/tls.c, quic.c) ------------------------- */
+
+/* A bare TLS handshake message holding a ClientHello (type 1, 24-bit length,
+ * body), as QUIC carries it in CRYPTO frames with no record layer: the same
+ * result codes and fields as nd_tls_client_hello() (record_version and need
+ * stay 0). */
+int nd_tls_handshake_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out);
+
+/* Initial packet protection of one QUIC version and direction (RFC 9001
+ * 5.2, RFC 9369 3.3): AEAD_AES_128_GCM key and IV, AES-128 header key. */
+typedef struct {
+    uint8_t key[16];
+    uint8_t iv[12];
+    uint8_t hp[16];
+} nd_quic_keys_t;
+
+/* True for a version whose Initial packets nd_quic_initial_keys() can
+ * derive keys for (v1, v2, drafts 22-34, mvfst, Google T050/T051, the
+ * 0x?a?a?a?a versions that force negotiation). */
+bool nd_quic_version_known(uint32_t version);
+/* The Initial keys for `version` from the client's first Destination
+ * Connection ID: the client's (`server` false: "client in") or the server's.
+ * Returns 0, or -1 for an unknown version or a libcrypto failure. */
+int nd_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, bool server,
+                         nd_quic_keys_t *out);
+/* HKDF-Extract and HKDF-Expand-Label (RFC 8446 7.1, SHA-256, empty
+ * context), exposed for the RFC 9001 Appendix A test vectors. */
+int nd_quic_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+                         uint8_t prk[32]);
+int nd_quic_hkdf_expand_label(const uint8_t secret[32], const char *label, uint8_t *out,
+                              size_t out_len);
 
 /* Marks `pkt` malformed with a static `reason` (the first one wins) and
  * returns -1, so a dissector can `return nd_packet_malformed(pkt, "...")`. */

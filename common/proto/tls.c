@@ -1,11 +1,13 @@
 /* tls.c: the TLS record layer and the handshake ClientHello, RFC 8446 4.1.2
  * and 5.1 (RFC 5246 7.4.1.2 for TLS 1.2), with the server_name (RFC 6066 3),
- * supported_versions (RFC 8446 4.2.1) and ALPN (RFC 7301 3.1) extensions. */
+ * supported_versions (RFC 8446 4.2.1) and ALPN (RFC 7301 3.1) extensions;
+ * the SSL 2.0-compatible CLIENT-HELLO (RFC 5246 E.2). */
 #include <stdio.h>
 #include <string.h>
 
 #include "netdumplings/app.h"
 #include "netdumplings/buf.h"
+#include "proto.h"
 
 #define S_HANDSHAKE 22
 #define S_CLIENT_HELLO 1
@@ -142,11 +144,64 @@ static int s_hello(nd_buf_t *h, nd_tls_hello_t *out)
     return ND_APP_OK;
 }
 
+/* The handshake message in `m` (type already checked): its 3-byte length and
+ * the ClientHello body, which must fill it exactly. */
+static int s_handshake(nd_buf_t *m, nd_tls_hello_t *out)
+{
+    nd_buf_skip(m, 1);
+    uint32_t hs_len = (uint32_t)nd_buf_u8(m) << 16;
+    hs_len |= nd_buf_be16(m);
+    if (m->err || hs_len > nd_buf_left(m)) /* a hello over several records */
+        return ND_APP_MALFORMED;
+    nd_buf_t h = nd_buf_sub(m, hs_len);
+    int rc = s_hello(&h, out);
+    if (rc == ND_APP_OK && nd_buf_left(&h) != 0)
+        rc = ND_APP_MALFORMED;
+    return rc;
+}
+
+/* An SSL 2.0-compatible CLIENT-HELLO (RFC 6101 E.1, RFC 5246 E.2): a 2-byte
+ * record header with the high bit set, message type 1, the version, then
+ * three lengths that must add up to the record. It carries no extensions:
+ * no server name. record_version is 0x0002. */
+static int s_sslv2_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out)
+{
+    if (n < 2)
+        return ND_APP_INCOMPLETE;
+    size_t len = (size_t)(p[0] & 0x7f) << 8 | p[1];
+    if (len < 9)
+        return ND_APP_NOT_MINE;
+    out->need = len + 2;
+    if (n >= 3 && p[2] != S_CLIENT_HELLO)
+        return ND_APP_NOT_MINE;
+    if (n >= 4 && p[3] != 0 && p[3] != 3)
+        return ND_APP_NOT_MINE;
+    if (n < 11)
+        return ND_APP_INCOMPLETE;
+    nd_buf_t b = nd_buf(p + 3, n - 3);
+    uint16_t version = nd_buf_be16(&b);
+    uint16_t cs_len = nd_buf_be16(&b);
+    uint16_t sid_len = nd_buf_be16(&b);
+    uint16_t ch_len = nd_buf_be16(&b);
+    if (version != 0x0002 && (version >> 8) != 3)
+        return ND_APP_NOT_MINE;
+    if (cs_len == 0 || cs_len % 3 != 0 || (sid_len != 0 && sid_len != 16 && sid_len != 32) ||
+        ch_len < 16 || ch_len > 32 || (size_t)9 + cs_len + sid_len + ch_len != len)
+        return ND_APP_NOT_MINE;
+    if (n < out->need)
+        return ND_APP_INCOMPLETE;
+    out->record_version = 0x0002;
+    out->legacy_version = version;
+    return ND_APP_OK;
+}
+
 int nd_tls_client_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out)
 {
     memset(out, 0, sizeof *out);
     if (!p)
         n = 0;
+    if (n >= 1 && (p[0] & 0x80))
+        return s_sslv2_hello(p, n, out);
     /* Check what is there of the header byte by byte, so that a record cut
      * after one byte is "incomplete" only if it could still be a hello. */
     if (n >= 1 && p[0] != S_HANDSHAKE)
@@ -169,14 +224,14 @@ int nd_tls_client_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out)
     if (n < out->need)
         return ND_APP_INCOMPLETE;
     nd_buf_t rec = nd_buf_sub(&b, rec_len);
-    nd_buf_skip(&rec, 1);
-    uint32_t hs_len = (uint32_t)nd_buf_u8(&rec) << 16;
-    hs_len |= nd_buf_be16(&rec);
-    if (rec.err || hs_len > nd_buf_left(&rec)) /* a hello over several records */
-        return ND_APP_MALFORMED;
-    nd_buf_t h = nd_buf_sub(&rec, hs_len);
-    int rc = s_hello(&h, out);
-    if (rc == ND_APP_OK && nd_buf_left(&h) != 0)
-        rc = ND_APP_MALFORMED;
-    return rc;
+    return s_handshake(&rec, out);
+}
+
+int nd_tls_handshake_hello(const uint8_t *p, size_t n, nd_tls_hello_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!p || n < 1 || p[0] != S_CLIENT_HELLO)
+        return ND_APP_NOT_MINE;
+    nd_buf_t b = nd_buf(p, n);
+    return s_handshake(&b, out);
 }

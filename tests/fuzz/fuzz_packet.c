@@ -55,7 +55,7 @@ static void s_setup(void)
     for (size_t i = 0; nd_builtin_chefs[i]; i++) {
         /* Small tables: eviction then runs all the time, and a poke (which
          * serves a whole table) stays cheap. Chefs without the option ignore it. */
-        static const char *const small[] = {"max_names=64", "max_hosts=64"};
+        static const char *const small[] = {"max_names=64", "max_hosts=64", "quic_flows=8"};
         for (size_t o = 0; o < sizeof small / sizeof small[0]; o++) {
             char spec[128];
             snprintf(spec, sizeof spec, "%s:%s", nd_builtin_chefs[i]->name, small[o]);

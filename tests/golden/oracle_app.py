@@ -28,9 +28,10 @@ CHEFS = ["TLSClientHelloChef", "HTTPRequestChef", "TopTalkersChef", "DHCPChef"]
 
 FIELDS = [
     "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
-    "tcp.len", "tls.record.content_type", "tls.handshake.type", "tls.handshake.version",
+    "tcp.len", "tls.record.content_type", "tls.record.version", "tls.handshake.type",
+    "tls.handshake.version",
     "tls.handshake.extensions_server_name", "tls.handshake.extensions.supported_version",
-    "tls.handshake.extensions_alpn_str",
+    "tls.handshake.extensions_alpn_str", "quic.long.packet_type",
     "http.request.method", "http.request.uri", "http.request.version", "http.host",
     "http.user_agent",
     "dhcp.type", "dhcp.option.dhcp", "dhcp.hw.type", "dhcp.hw.len", "dhcp.hw.mac_addr",
@@ -110,20 +111,27 @@ class AppKitchen:
             self.http(pkt, ts, have, emit)
         if "UDP" in have:
             self.dhcp(pkt, ts, have, emit)
+            if "quic.long.packet_type" in pkt:
+                self.tls(pkt, ts, have, emit, "quic")
             if 1900 in ports(pkt, "udp"):
                 # RULE: HTTP over UDP is read on SSDP's port only, as tshark does.
                 self.http(pkt, ts, have, emit, "udp")
 
-    def tls(self, pkt, ts, have, emit):
+    def tls(self, pkt, ts, have, emit, transport="tcp"):
         # RULE: the chef reads the ClientHello in the first TLS record of a
         # segment (or of a flow's segments put back together); tshark, with
         # TCP reassembly off, shows a hello only when it lies in one segment,
-        # which is the case in every shared capture.
-        if first(pkt, "tls.record.content_type") != "22" \
-                or first(pkt, "tls.handshake.type") != "1":
+        # which is the case in every shared capture. In QUIC (any UDP port)
+        # the hello has no record: tshark shows it at the Initial packet that
+        # completes it, decrypted from the Destination Connection ID.
+        # An SSL 2.0-compatible hello has no content type: record version 2.
+        if transport == "tcp" and first(pkt, "tls.record.content_type") != "22" \
+                and num(first(pkt, "tls.record.version")) != 2:
+            return
+        if first(pkt, "tls.handshake.type") != "1":
             return
         src, dst = addresses(pkt, have)
-        sport, dport = ports(pkt, "tcp")
+        sport, dport = ports(pkt, "tcp" if transport == "tcp" else "udp")
         sni = first(pkt, "tls.handshake.extensions_server_name")
         truncated = False
         if sni is not None:
@@ -144,7 +152,7 @@ class AppKitchen:
         emit("TLSClientHelloChef", "packet", {
             "server_name": sni, "versions": versions, "legacy_version": legacy, "alpn": alpn,
             "client": src, "client_port": sport, "server": dst, "server_port": dport,
-            "time": ts, "truncated": truncated})
+            "time": ts, "truncated": truncated, "transport": transport})
 
     def http(self, pkt, ts, have, emit, transport="tcp"):
         # RULE: requests on any TCP port, one segment each (tshark, reassembly

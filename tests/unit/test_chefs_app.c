@@ -17,7 +17,7 @@ static const char s_tls_line[] =
     "TLSClientHelloChef packet {\"server_name\":\"notifications-pa.googleapis.com\","
     "\"versions\":[\"TLS 1.2\"],\"legacy_version\":\"TLS 1.2\",\"alpn\":[\"h2\",\"http/1.1\"],"
     "\"client\":\"192.168.12.156\",\"client_port\":43854,\"server\":\"216.58.209.42\","
-    "\"server_port\":443,\"time\":1656949469.283222,\"truncated\":false}";
+    "\"server_port\":443,\"time\":1656949469.283222,\"truncated\":false,\"transport\":\"tcp\"}";
 
 static void test_tls_whole_and_split(void **state)
 {

@@ -173,12 +173,37 @@ static void test_garbage(void **state)
     }
 }
 
+/* SSL 2.0-compatible hellos: tshark's frame 4 of a corpus capture (record
+ * version 0x0002, hello version TLS 1.0), and a hand-built one cut at every
+ * length and with each length field wrong. */
+static void test_sslv2(void **state)
+{
+    t_load("../corpus/captures/ndpi/google_ssl.pcap", 4);
+    assert_int_equal(nd_tls_client_hello(t_pkt.l7, t_pkt.l7_len, &s_h), ND_APP_OK);
+    assert_int_equal(s_h.record_version, 0x0002);
+    assert_int_equal(s_h.legacy_version, 0x0301);
+    assert_false(s_h.has_sni);
+    assert_int_equal(s_h.need, t_pkt.l7_len);
+
+    /* 3 cipher specs, no session ID, a 16-byte challenge: 9 + 9 + 16. */
+    static uint8_t m[2 + 34] = {0x80, 34, 1, 0x03, 0x01, 0, 9, 0, 0, 0, 16};
+    assert_int_equal(nd_tls_client_hello(m, sizeof m, &s_h), ND_APP_OK);
+    assert_int_equal(s_h.legacy_version, 0x0301);
+    s_sweep(m, sizeof m);
+    m[2] = 2; /* not a CLIENT-HELLO */
+    assert_int_equal(nd_tls_client_hello(m, sizeof m, &s_h), ND_APP_NOT_MINE);
+    m[2] = 1, m[6] = 10; /* lengths that do not add up */
+    assert_int_equal(nd_tls_client_hello(m, sizeof m, &s_h), ND_APP_NOT_MINE);
+    m[6] = 9, m[3] = 0x16; /* no such version */
+    assert_int_equal(nd_tls_client_hello(m, sizeof m, &s_h), ND_APP_NOT_MINE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls12_capture),     cmocka_unit_test(test_encrypted_sni_capture),
         cmocka_unit_test(test_tls_alert_capture), cmocka_unit_test(test_hand_built),
-        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_garbage),           cmocka_unit_test(test_sslv2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,7 +78,9 @@ typedef struct {
 
 /* Parses the TLS record that starts at p[0] as a handshake record holding a
  * ClientHello (RFC 8446 4.1.2, RFC 5246 7.4.1.2). The ClientHello must lie in
- * that one record. Returns ND_APP_OK, ND_APP_INCOMPLETE (p..n is a good
+ * that one record. An SSL 2.0-compatible CLIENT-HELLO (RFC 5246 E.2: a
+ * 2-byte header with the high bit set) is read too: record_version 0x0002,
+ * legacy_version its version, no extensions. Returns ND_APP_OK, ND_APP_INCOMPLETE (p..n is a good
  * beginning of such a record: call again with more bytes; out->need says how
  * many in all once the 5-byte header is in), ND_APP_NOT_MINE (not a TLS
  * handshake record, or another handshake message) or ND_APP_MALFORMED. */
