@@ -39,8 +39,7 @@ typedef struct {
     size_t mem;    /* held segments' cost + buf_cap */
     uint8_t *buf;  /* unconsumed bytes */
     size_t buf_len, buf_cap;
-    nd_reasm_flow_t flow;
-} s_flow_t;
+} s_flow_t; /* small: the table holds max_flows of them; the addresses are the key's */
 
 struct nd_reasm {
     nd_reasm_limits_t lim;
@@ -48,6 +47,7 @@ struct nd_reasm {
     nd_reasm_stats_t stats;
     nd_reasm_fn *fn; /* of the call in progress */
     void *arg;
+    nd_reasm_flow_t flow; /* the flow being delivered */
 };
 
 /* a - b in serial arithmetic: negative when a is before b. */
@@ -147,11 +147,27 @@ static size_t s_key(const nd_packet_t *pkt, uint8_t *key)
 
 /* ---- Delivery ------------------------------------------------------------ */
 
+/* The flow of a key (s_key()), at capture time ts, for the parser. */
+static void s_key_flow(nd_reasm_t *self, const uint8_t *key, size_t len, double ts)
+{
+    nd_reasm_flow_t *fl = &self->flow;
+    memset(fl, 0, sizeof *fl);
+    fl->ts = ts;
+    size_t alen = key && key[0] == AF_INET6 ? 16 : 4;
+    if (!key || len != 1 + 2 * alen + 4)
+        return;
+    fl->src.family = fl->dst.family = key[0];
+    memcpy(fl->src.bytes, key + 1, alen);
+    memcpy(fl->dst.bytes, key + 1 + alen, alen);
+    fl->sport = (uint16_t)(key[1 + 2 * alen] << 8 | key[2 + 2 * alen]);
+    fl->dport = (uint16_t)(key[3 + 2 * alen] << 8 | key[4 + 2 * alen]);
+}
+
 static size_t s_call(nd_reasm_t *self, s_flow_t *f, const uint8_t *data, size_t len)
 {
     unsigned flags = f->gap ? ND_REASM_GAP : 0;
     f->gap = false;
-    size_t used = self->fn ? self->fn(self->arg, &f->flow, data, len, flags) : len;
+    size_t used = self->fn ? self->fn(self->arg, &self->flow, data, len, flags) : len;
     if (used > len)
         f->skip = used - len;
     return used < len ? used : len;
@@ -400,10 +416,42 @@ static void s_start(s_flow_t *f, const nd_packet_t *pkt, uint32_t next, bool syn
     f->gap = !syn;
     f->next = next;
     f->last = pkt->ts;
-    f->flow.src = pkt->src;
-    f->flow.dst = pkt->dst;
-    f->flow.sport = pkt->sport;
-    f->flow.dport = pkt->dport;
+}
+
+/* The flow of `key`, added when `add` (else NULL when absent). A full table
+ * recycles its least recently used entry: one that holds bytes is flushed
+ * first (its key looked up apart, so that the common case, an entry that
+ * holds nothing, costs one hash lookup). */
+static s_flow_t *s_lookup(nd_reasm_t *self, const uint8_t *key, size_t klen, bool add, double ts)
+{
+    bool old_live = false;
+    if (nd_lru_size(self->flows) == nd_lru_max(self->flows)) {
+        s_flow_t *old = nd_lru_first(self->flows);
+        if (old && old->live && (old->held || old->buf)) {
+            size_t olen;
+            uint8_t okey[1 + 16 + 16 + 4];
+            const uint8_t *k = nd_lru_cursor(self->flows, &olen);
+            if (!k || olen > sizeof okey)
+                return NULL;
+            memcpy(okey, k, olen);
+            s_flow_t *f = nd_lru_find(self->flows, key, klen);
+            if (f || !add)
+                return f;
+            /* Still the least recently used: a find of another key moves only that. */
+            s_key_flow(self, okey, olen, ts);
+            s_flush(self, old);
+            self->stats.evicted++;
+        } else {
+            old_live = old && old->live;
+        }
+    }
+    if (!add)
+        return nd_lru_find(self->flows, key, klen);
+    bool inserted = false;
+    s_flow_t *f = nd_lru_get(self->flows, key, klen, &inserted);
+    if (f && inserted && old_live)
+        self->stats.evicted++;
+    return f;
 }
 
 void nd_reasm_packet(nd_reasm_t *self, const nd_packet_t *pkt, nd_reasm_fn *fn, void *arg)
@@ -417,22 +465,10 @@ void nd_reasm_packet(nd_reasm_t *self, const nd_packet_t *pkt, nd_reasm_fn *fn, 
     self->arg = arg;
     uint8_t key[1 + 16 + 16 + 4];
     size_t klen = s_key(pkt, key);
-    s_flow_t *f = nd_lru_find(self->flows, key, klen);
-    if (!f && (syn || pkt->l7_len)) {
-        /* The table recycles its least recently used entry: flush it first. */
-        if (nd_lru_size(self->flows) == nd_lru_max(self->flows)) {
-            s_flow_t *old = nd_lru_first(self->flows);
-            if (old && old->live) {
-                old->flow.ts = pkt->ts;
-                s_flush(self, old);
-                self->stats.evicted++;
-            }
-        }
-        f = nd_lru_get(self->flows, key, klen, NULL);
-    }
+    s_flow_t *f = s_lookup(self, key, klen, syn || pkt->l7_len, pkt->ts);
     if (!f)
         return; /* out of memory, or an RST on a flow not known */
-    f->flow.ts = pkt->ts;
+    self->flow = (nd_reasm_flow_t){pkt->src, pkt->dst, pkt->sport, pkt->dport, pkt->ts};
     if (f->live && pkt->ts - f->last > self->lim.idle) {
         s_flush(self, f);
         self->stats.timeouts++;
@@ -449,7 +485,6 @@ void nd_reasm_packet(nd_reasm_t *self, const nd_packet_t *pkt, nd_reasm_fn *fn, 
         if (f->live)
             s_flush(self, f);
         s_start(f, pkt, start, syn);
-        f->flow.ts = pkt->ts;
     }
     f->last = pkt->ts;
     if (pkt->l7_len) {
@@ -466,7 +501,9 @@ void nd_reasm_expire(nd_reasm_t *self, double now, nd_reasm_fn *fn, void *arg)
     for (s_flow_t *f = nd_lru_first(self->flows); f; f = nd_lru_next(self->flows)) {
         if (!f->live)
             continue;
-        f->flow.ts = now;
+        size_t klen;
+        const uint8_t *key = nd_lru_cursor(self->flows, &klen);
+        s_key_flow(self, key, klen, now);
         if (now - f->last > self->lim.idle) {
             s_flush(self, f);
             self->stats.timeouts++;
