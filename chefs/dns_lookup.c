@@ -11,7 +11,7 @@
 #include "netdumplings/cli.h"
 #include "netdumplings/log.h"
 #include "netdumplings/lru.h"
-#include "netdumplings/stream.h"
+#include "netdumplings/reasm.h"
 
 /* Hostnames come from the network, so the table is bounded (least recently
  * seen names go first) and hashed with a secret key (nd_lru_t uses SipHash) so
@@ -23,7 +23,6 @@
  * queries): a datagram there is read only when it is a plain query. */
 #define S_DEFAULT_SHARED_PORTS "443"
 #define S_MAX_PORTS 16
-#define S_DEFAULT_MAX_FLOWS "65536"
 
 typedef struct {
     uint64_t count;
@@ -36,7 +35,7 @@ typedef struct {
     size_t nports;
     uint16_t shared[S_MAX_PORTS]; /* UDP only, plain queries only */
     size_t nshared;
-    nd_stream_t *stream; /* which TCP segments are new: no query read twice */
+    nd_reasm_t *reasm; /* the TCP streams (the kitchen's to free) */
 } s_state_t;
 
 /* Counts one lookup of `name` at `when`, making it the most recently seen. */
@@ -114,24 +113,24 @@ static void s_destroy(void *state)
     s_state_t *self = state;
     if (self) {
         nd_lru_destroy(&self->seen);
-        nd_stream_destroy(&self->stream);
         free(self);
     }
 }
 
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
-    long max, max_flows;
+    long max;
     if (nd_chef_opt_long(opts, "max_names", S_DEFAULT_MAX_NAMES, 1, 10000000, &max, err, errlen) <
-            0 ||
-        nd_chef_opt_long(opts, "max_flows", S_DEFAULT_MAX_FLOWS, 1, 10000000, &max_flows, err,
-                         errlen) < 0)
+        0)
         return -1;
     s_state_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->seen = nd_lru_new((size_t)max, sizeof(s_seen_t))) ||
-        !(self->stream = nd_stream_new((size_t)max_flows))) {
+    if (!self || !(self->seen = nd_lru_new((size_t)max, sizeof(s_seen_t)))) {
         s_destroy(self);
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!(self->reasm = nd_chef_reasm(opts, err, errlen))) {
+        s_destroy(self);
         return -1;
     }
     if (s_parse_ports("ports", nd_chef_opt(opts, "ports", S_DEFAULT_PORTS), self->ports,
@@ -215,12 +214,48 @@ static bool s_plain_query(const uint8_t *p, size_t n)
     return rc == ND_APP_NOT_MINE;
 }
 
+/* One packet's worth of stream bytes being read. */
+typedef struct {
+    s_state_t *self;
+    nd_cook_t *cook;
+    int rc;
+} s_ctx_t;
+
+/* A TCP stream's next bytes: over TCP every message has a 2-byte length (RFC
+ * 1035 4.2.2), and one segment may hold several (RFC 7766 6.2.1.1) or a part
+ * of one: each is read once it is whole, wherever the segments cut it. A
+ * response (QR set) is skipped as it comes, unbuffered. After a gap (or on a
+ * flow picked up midway) a message is taken to start where the bytes start,
+ * as it does at a segment's start; a length too short for a header there
+ * passes over what came. */
+static size_t s_stream(void *arg, const nd_reasm_flow_t *flow, const uint8_t *data, size_t len,
+                       unsigned flags)
+{
+    s_ctx_t *ctx = arg;
+    size_t off = 0;
+    while (len - off >= 2) {
+        size_t mlen = (size_t)data[off] << 8 | data[off + 1];
+        if (mlen < 12 && (flags & ND_REASM_GAP) && off == 0)
+            return len;
+        if (len - off >= 5 && (data[off + 4] & 0x80))
+            return off + 2 + mlen; /* a response: skipped, even beyond len */
+        if (mlen > len - off - 2)
+            break; /* the rest is yet to come */
+        if (s_message(ctx->self, data + off + 2, mlen, s_protocol(flow->sport, flow->dport),
+                      flow->ts, ctx->cook) < 0)
+            ctx->rc = -1;
+        off += 2 + mlen;
+    }
+    return off;
+}
+
 static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 {
     s_state_t *self = state;
-    if (pkt->l7_len == 0)
-        return 0;
     bool udp = ND_HAS(pkt, ND_L_UDP);
+    /* Over TCP a bare SYN or RST starts or ends a stream. */
+    if (pkt->l7_len == 0 && udp)
+        return 0;
     if (!s_in(self->ports, self->nports, pkt->sport) &&
         !s_in(self->ports, self->nports, pkt->dport)) {
         if (!udp ||
@@ -232,28 +267,16 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
     const char *protocol = s_protocol(pkt->sport, pkt->dport);
     if (udp)
         return s_message(self, pkt->l7, pkt->l7_len, protocol, pkt->ts, cook);
-    /* A retransmitted or duplicated segment is not read again. */
-    if (!nd_stream_fresh(self->stream, pkt))
-        return 0;
-    /* Over TCP every message has a 2-byte length (RFC 1035 4.2.2), and one
-     * segment may hold several (RFC 7766 6.2.1.1). A message cut by the
-     * segment's end is left out: its bytes have not all arrived. */
-    int rc = 0;
-    nd_buf_t b = nd_buf(pkt->l7, pkt->l7_len);
-    while (nd_buf_left(&b) >= 2) {
-        size_t mlen = nd_buf_be16(&b);
-        if (mlen > nd_buf_left(&b))
-            break;
-        if (s_message(self, nd_buf_ptr(&b), mlen, protocol, pkt->ts, cook) < 0)
-            rc = -1;
-        b.off += mlen;
-    }
-    return rc;
+    s_ctx_t ctx = {self, cook, 0};
+    nd_reasm_packet(self->reasm, pkt, s_stream, &ctx);
+    return ctx.rc;
 }
 
 static int s_interval(void *state, nd_cook_t *cook)
 {
     s_state_t *self = state;
+    s_ctx_t ctx = {self, cook, 0};
+    nd_reasm_expire(self->reasm, nd_cook_time(cook), s_stream, &ctx);
     nd_payload_t *p = nd_cook_begin(cook);
     nd_pl_map(p);
     nd_pl_key(p, "lookups_seen");
@@ -283,7 +306,8 @@ const nd_chef_def_t nd_chef_dns_lookup = {
     .summary = "every hostname looked up in a DNS, mDNS or LLMNR query; every poke, counts "
                "per hostname (options max_names, default " S_DEFAULT_MAX_NAMES
                ", ports, default " S_DEFAULT_PORTS ", shared_ports, default " S_DEFAULT_SHARED_PORTS
-               ", max_flows, default " S_DEFAULT_MAX_FLOWS ")",
+               ", and the TCP stream options max_flows, stream_flow_bytes, stream_memory, "
+               "stream_hold, stream_idle)",
     .create = s_create,
     .destroy = s_destroy,
     .packet = s_packet,

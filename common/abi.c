@@ -17,6 +17,7 @@
 #include "netdumplings/app.h"
 #include "netdumplings/chef.h"
 #include "netdumplings/packet.h"
+#include "netdumplings/reasm.h"
 #include "proto/proto.h"
 
 #define S_MSG "the chef ABI changed: bump ND_CHEF_ABI (chef.h), then update common/abi.c"
@@ -43,6 +44,14 @@ S_AT(nd_chef_def_t, interval, 48, 8);
 S_SIZE(nd_ip_t, 20);
 S_AT(nd_ip_t, family, 0, 4);
 S_AT(nd_ip_t, bytes, 4, 16);
+
+/* nd_reasm_flow_t (reasm.h) */
+S_SIZE(nd_reasm_flow_t, 56);
+S_AT(nd_reasm_flow_t, src, 0, 20);
+S_AT(nd_reasm_flow_t, dst, 20, 20);
+S_AT(nd_reasm_flow_t, sport, 40, 2);
+S_AT(nd_reasm_flow_t, dport, 42, 2);
+S_AT(nd_reasm_flow_t, ts, 48, 8);
 
 /* nd_arp_t */
 S_SIZE(nd_arp_t, 30);

@@ -10,6 +10,7 @@
 #include "netdumplings/cli.h"
 #include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
+#include "netdumplings/reasm.h"
 
 #include "netdumplings/err.h"
 
@@ -28,6 +29,7 @@ typedef struct {
 struct nd_chef_opts {
     size_t count;
     const s_opt_t **opts; /* point into the kitchen's list */
+    nd_reasm_t *reasm;    /* the chef's, made by nd_chef_reasm(); the kitchen's to free */
 };
 
 typedef struct {
@@ -123,6 +125,7 @@ void nd_kitchen_destroy(nd_kitchen_t **self_p)
         s_chef_t *c = self->chefs[i];
         if (c->def->destroy)
             c->def->destroy(c->state);
+        nd_reasm_destroy(&c->opts.reasm);
         free(c->opts.opts);
         free(c);
     }
@@ -220,6 +223,7 @@ int nd_kitchen_add_chef(nd_kitchen_t *self, const nd_chef_def_t *def, char *err,
     if (def->create) {
         char why[256] = "";
         if (def->create(&c->state, &c->opts, why, sizeof why) < 0) {
+            nd_reasm_destroy(&c->opts.reasm);
             free(c->opts.opts);
             free(c);
             return nd_errf(err, errlen, "chef %s: %s", def->name, why[0] ? why : "create failed");
@@ -312,6 +316,60 @@ uint64_t nd_kitchen_topic_sequence(const nd_kitchen_t *self, size_t i)
 void nd_kitchen_stats(const nd_kitchen_t *self, nd_kitchen_stats_t *out)
 {
     *out = self->stats;
+}
+
+void nd_kitchen_reasm_stats(const nd_kitchen_t *self, nd_reasm_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < self->chef_count; i++) {
+        if (self->chefs[i]->opts.reasm) {
+            nd_reasm_stats_t s;
+            nd_reasm_stats(self->chefs[i]->opts.reasm, &s);
+            nd_reasm_stats_add(out, &s);
+        }
+    }
+}
+
+/* A numeric option of the reassembler's, `fallback` when not given. */
+static int s_reasm_opt(const nd_chef_opts_t *opts, const char *key, double fallback, double min,
+                       double max, double *out, char *err, size_t errlen)
+{
+    const char *v = nd_chef_opt(opts, key, NULL);
+    *out = fallback;
+    if (!v || nd_parse_double(v, min, max, out) == 0)
+        return 0;
+    return nd_errf(err, errlen, "%s must be a number from %.0f to %.0f, not '%s'", key, min, max,
+                   v);
+}
+
+nd_reasm_t *nd_chef_reasm(const nd_chef_opts_t *opts, char *err, size_t errlen)
+{
+    if (!opts) {
+        nd_errf(err, errlen, "no chef options (not called from create())");
+        return NULL;
+    }
+    if (opts->reasm)
+        return opts->reasm;
+    double flows, flow_bytes, memory, hold, idle;
+    if (s_reasm_opt(opts, "max_flows", ND_REASM_MAX_FLOWS, 1, 1e7, &flows, err, errlen) < 0 ||
+        s_reasm_opt(opts, "stream_flow_bytes", ND_REASM_FLOW_BYTES, 64, 1 << 30, &flow_bytes, err,
+                    errlen) < 0 ||
+        s_reasm_opt(opts, "stream_memory", ND_REASM_TOTAL_BYTES, 64, 1e12, &memory, err, errlen) <
+            0 ||
+        s_reasm_opt(opts, "stream_hold", ND_REASM_HOLD, 0, 86400, &hold, err, errlen) < 0 ||
+        s_reasm_opt(opts, "stream_idle", ND_REASM_IDLE, 0, 86400, &idle, err, errlen) < 0)
+        return NULL;
+    if (memory < flow_bytes) {
+        nd_errf(err, errlen, "stream_memory (%.0f) must be at least stream_flow_bytes (%.0f)",
+                memory, flow_bytes);
+        return NULL;
+    }
+    nd_reasm_limits_t lim = {(size_t)flows, (size_t)flow_bytes, (size_t)memory, hold, idle};
+    /* The options are the chef's entry in its kitchen, the kitchen's to change. */
+    nd_chef_opts_t *mine = (nd_chef_opts_t *)opts;
+    if (!(mine->reasm = nd_reasm_new(&lim)))
+        nd_errf(err, errlen, "out of memory");
+    return mine->reasm;
 }
 
 /* ---- The chef's side ---------------------------------------------------- */

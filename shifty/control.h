@@ -42,6 +42,9 @@ typedef struct {
     double time;
     uint64_t packets, ps_recv, ps_drop, ps_ifdrop, malformed;
     uint64_t dumplings_made, dumplings_sent, send_failures, sequence;
+    /* The chefs' TCP stream reassemblers (reasm.h), summed. */
+    uint64_t reasm_segments, reasm_out_of_order, reasm_gaps, reasm_dropped_bytes, reasm_cap_hits;
+    uint64_t reasm_evicted, reasm_timeouts, reasm_memory, reasm_memory_peak;
     uint64_t buffer_size_mib, snaplen; /* live capture; 0 for a file */
     bool immediate;
     /* "topics": the last topic_sequence sent on each "<chef>/<kitchen>";

@@ -932,6 +932,8 @@ static void s_status_sums(sh_hub_t *self, sh_st_value_t *v)
         s_add(&v[SH_ST_TOTAL_PS_DROP].u, self->kitchens[i].info.ps_drop);
         s_add(&v[SH_ST_TOTAL_PS_IFDROP].u, self->kitchens[i].info.ps_ifdrop);
         s_add(&v[SH_ST_TOTAL_KITCHEN_SEND_FAILURES].u, self->kitchens[i].info.send_failures);
+        s_add(&v[SH_ST_TOTAL_REASM_GAPS].u, self->kitchens[i].info.reasm_gaps);
+        s_add(&v[SH_ST_TOTAL_REASM_DROPPED_BYTES].u, self->kitchens[i].info.reasm_dropped_bytes);
     }
     for (size_t i = 0; i < self->ngateways; i++) {
         s_add(&v[SH_ST_TOTAL_GATEWAY_LAG_DROPS].u, self->gateways[i].info.dumplings_lag_dropped);

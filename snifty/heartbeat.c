@@ -136,6 +136,17 @@ static void s_build(sn_heartbeat_t *self)
      * it has not seen as lost. */
     nd_pl_kv_uint(p, "sequence", ks.sequence);
     s_build_topics(self, p);
+    nd_reasm_stats_t rs;
+    nd_kitchen_reasm_stats(self->kitchen, &rs);
+    nd_pl_kv_uint(p, "reasm_segments", rs.segments);
+    nd_pl_kv_uint(p, "reasm_out_of_order", rs.out_of_order);
+    nd_pl_kv_uint(p, "reasm_gaps", rs.gaps);
+    nd_pl_kv_uint(p, "reasm_dropped_bytes", rs.dropped_bytes);
+    nd_pl_kv_uint(p, "reasm_cap_hits", rs.cap_hits);
+    nd_pl_kv_uint(p, "reasm_evicted", rs.evicted);
+    nd_pl_kv_uint(p, "reasm_timeouts", rs.timeouts);
+    nd_pl_kv_uint(p, "reasm_memory", rs.memory);
+    nd_pl_kv_uint(p, "reasm_memory_peak", rs.memory_peak);
     nd_pl_end(p);
 }
 

@@ -587,6 +587,15 @@ static void s_summary(sn_t *sn)
             "invalid %llu%s",
             (unsigned long long)sn->dstats.packets, (unsigned long long)sn->dstats.malformed,
             (unsigned long long)ks.dumplings, sent, failed, (unsigned long long)ks.invalid, kernel);
+    nd_reasm_stats_t rs;
+    nd_kitchen_reasm_stats(sn->kitchen, &rs);
+    if (rs.segments)
+        nd_info("summary: TCP streams: segments %llu, out of order %llu, gaps %llu, dropped bytes "
+                "%llu, cap hits %llu, evicted %llu, timed out %llu, peak memory %llu bytes",
+                (unsigned long long)rs.segments, (unsigned long long)rs.out_of_order,
+                (unsigned long long)rs.gaps, (unsigned long long)rs.dropped_bytes,
+                (unsigned long long)rs.cap_hits, (unsigned long long)rs.evicted,
+                (unsigned long long)rs.timeouts, (unsigned long long)rs.memory_peak);
 }
 
 int main(int argc, char **argv)

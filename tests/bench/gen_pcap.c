@@ -14,8 +14,8 @@
 
 #include "netdumplings/cli.h"
 
-enum { K_DNS, K_ARP, K_TCP, K_UDP, K_TLS, K_COUNT };
-static const char *const s_kind_names[K_COUNT] = {"dns", "arp", "tcp", "udp", "tls"};
+enum { K_DNS, K_ARP, K_TCP, K_UDP, K_TLS, K_STREAM, K_COUNT };
+static const char *const s_kind_names[K_COUNT] = {"dns", "arp", "tcp", "udp", "tls", "stream"};
 
 typedef struct {
     uint64_t state;
@@ -257,6 +257,71 @@ static size_t s_make_tls(s_gen_t *g, uint8_t *p)
     return off + 20 + payload;
 }
 
+/* Long TCP flows to port 80 (HTTP/1.1 POSTs back to back, each head and body
+ * over several segments), picked up midway: 1 segment in 100 is lost (a hole
+ * that never fills) and 5 in 100 come after the next one (reordered). */
+#define S_STREAM_FLOWS 64
+#define S_STREAM_SEG 1000
+#define S_STREAM_FLOW_SEGS 2000 /* then the flow ends and another begins */
+#define S_STREAM_BODY 2000
+
+typedef struct {
+    unsigned port, client, segs;
+    uint32_t seq, isn;
+    bool pending; /* a segment held back, sent after the next one */
+    uint32_t pending_seq;
+} s_flow_t;
+
+static s_flow_t s_flows[S_STREAM_FLOWS];
+static char s_req[256 + S_STREAM_BODY];
+static size_t s_req_len;
+
+static size_t s_stream_segment(s_gen_t *g, uint8_t *p, s_flow_t *f, uint32_t seq)
+{
+    size_t off = s_ipv4(g, p, 6, 20 + S_STREAM_SEG, f->client);
+    s_tcp(g, p + off, f->port, 80);
+    s_put32(p + off + 4, seq);
+    uint32_t at = seq - f->isn;
+    for (size_t i = 0; i < S_STREAM_SEG; i++)
+        p[off + 20 + i] = (uint8_t)s_req[(at + i) % s_req_len];
+    return off + 20 + S_STREAM_SEG;
+}
+
+static size_t s_make_stream(s_gen_t *g, uint8_t *p)
+{
+    if (!s_req_len) {
+        int n = snprintf(s_req, sizeof s_req,
+                         "POST /bench/upload HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: "
+                         "nd-bench-gen\r\nContent-Length: %d\r\n\r\n",
+                         S_STREAM_BODY);
+        memset(s_req + n, 'x', S_STREAM_BODY);
+        s_req_len = (size_t)n + S_STREAM_BODY;
+    }
+    s_flow_t *f = &s_flows[s_below(&g->rng, S_STREAM_FLOWS)];
+    if (f->segs == 0 || f->segs >= S_STREAM_FLOW_SEGS) {
+        memset(f, 0, sizeof *f);
+        f->port = 1024 + s_below(&g->rng, 60000);
+        f->client = 2 + s_below(&g->rng, 200);
+        f->isn = f->seq = (uint32_t)s_rand(&g->rng);
+    }
+    f->segs++;
+    if (f->pending) {
+        f->pending = false;
+        return s_stream_segment(g, p, f, f->pending_seq);
+    }
+    unsigned roll = s_below(&g->rng, 100);
+    if (roll == 0) {
+        f->seq += S_STREAM_SEG; /* lost */
+    } else if (roll <= 5) {
+        f->pending = true;
+        f->pending_seq = f->seq;
+        f->seq += S_STREAM_SEG;
+    }
+    uint32_t seq = f->seq;
+    f->seq += S_STREAM_SEG;
+    return s_stream_segment(g, p, f, seq);
+}
+
 static void s_make_names(s_gen_t *g)
 {
     static const char *const tlds[] = {"example.com", "example.org", "example.net", "test",
@@ -292,7 +357,9 @@ static void s_usage(FILE *out)
             "      --preset NAME   low (default): 0.5%% DNS queries, 0.5%% TLS ClientHellos, the\n"
             "                      rest other TCP/UDP (1%% of packets make a dumpling);\n"
             "                      high: every packet a DNS query (one dumpling each);\n"
-            "                      mixed: 20%% DNS, 5%% ARP, the rest TCP/UDP/TLS\n"
+            "                      mixed: 20%% DNS, 5%% ARP, the rest TCP/UDP/TLS;\n"
+            "                      streams: long HTTP/1.1 flows over TCP (64 at once), 1%%\n"
+            "                      of segments lost and 5%% reordered\n"
             "  -r, --rate PPS      packets per second of capture time (default 1000000)\n"
             "  -s, --seed N        random seed (default 1)\n"
             "      --names N       distinct names DNS queries and SNIs draw from (default 1000)\n"
@@ -376,8 +443,10 @@ int main(int argc, char **argv)
                 s_parse_mix("dns=1", w);
             else if (strcmp(optarg, "mixed") == 0)
                 s_parse_mix("dns=20,arp=5,tcp=40,udp=20,tls=15", w);
+            else if (strcmp(optarg, "streams") == 0)
+                s_parse_mix("stream=1", w);
             else {
-                fprintf(stderr, "invalid --preset '%s' (low, high or mixed)\n", optarg);
+                fprintf(stderr, "invalid --preset '%s' (low, high, mixed or streams)\n", optarg);
                 return ND_EXIT_USAGE;
             }
             break;
@@ -466,6 +535,9 @@ int main(int argc, char **argv)
             break;
         case K_UDP:
             len = s_make_udp(&g, pkt);
+            break;
+        case K_STREAM:
+            len = s_make_stream(&g, pkt);
             break;
         default:
             len = s_make_tls(&g, pkt);

@@ -28,6 +28,10 @@ Measurements (each beside its baseline):
     (`tcpreplay --pps`) for latency from the packet's capture time to the eater.
     `--live-args` adds flags to that kitchen (e.g. --immediate), `--live-snifty`
     runs another nd-snifty binary (e.g. an older build).
+ 8. TCP stream reassembly (issue 13): a capture of 64 long HTTP/1.1 flows over
+    TCP (1% of segments lost, 5% reordered) read by `nd-snifty -r --stdout -c
+    HTTPRequestChef` (its reassembler) vs `-c PacketCountChef` (none): packets/s,
+    and the reassembler's peak memory from the kitchen's summary (under its cap).
  7. fan-in loss accounting (issue 18): 50
     kitchens each replaying 20,000 DNS queries at full speed (-c DNSLookupChef)
     into one hub and one `nd-print --json -c DNSLookupChef` eater: dumplings
@@ -139,7 +143,7 @@ def vm_hwm_kib(p):
     return 0
 
 
-def timed(argv, log, timeout):
+def timed(argv, log, timeout, stdout=None):
     """Runs argv to the end. Returns (wall seconds, peak RSS KiB, exit code);
     kills it and raises after `timeout`. The peak RSS comes from GNU time:
     Linux carries a process's pre-exec peak into ru_maxrss, so a child forked
@@ -148,7 +152,7 @@ def timed(argv, log, timeout):
     gnutime = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
     full = [gnutime, "-f", "%M", "-o", rssfile] + argv if gnutime else argv
     t0 = time.monotonic()
-    p = start(full, log)
+    p = start(full, log, stdout)
     try:
         p.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -914,6 +918,41 @@ class Bench:
                               "lost": lost, "hub_lists_lost": hub_lost, "uncounted": uncounted,
                               "suspicious": final.get("suspicious"), "wall": wall}
 
+    # (8) TCP stream reassembly: long flows with holes and reordering.
+    def m8(self):
+        self.where = "(8)"
+        n = 20000 if self.smoke else 400000
+        pcap, _ = self.gen("streams", n, "streams")
+        base, ours, peak, summary = [], [], [], ""
+        # Both kitchens print to /dev/null: what is measured is the kitchen,
+        # the baseline being one that reads no stream (PacketCountChef).
+        for _ in range(self.repeat):
+            for chef, rates in (("PacketCountChef", base), ("HTTPRequestChef", ours)):
+                log = self.log("snifty-streams")
+                wall, rss, rc = timed([self.bin["snifty"], "-r", pcap, "--stdout", "-n", KITCHEN,
+                                       "-c", chef], log, 120, stdout=subprocess.DEVNULL)
+                self.peak("nd-snifty", rss)
+                if rc != 0:
+                    raise BenchError("nd-snifty exited %d (log %s)" % (rc, log))
+                rates.append(n / wall)
+                if chef == "HTTPRequestChef":
+                    text = open(log, encoding="utf-8", errors="replace").read()
+                    m = re.search(r"TCP streams: (.*peak memory (\d+) bytes)", text)
+                    if not m:
+                        raise BenchError("(8) no stream summary in %s" % log)
+                    summary = m.group(1)
+                    peak.append(int(m.group(2)))
+        b, o = statistics.median(base), statistics.median(ours)
+        cap = 64 * 1024 * 1024
+        self.row("(8) TCP streams, %d segments of 64 long HTTP flows (1%% lost, 5%% reordered)" % n,
+                 "nd-snifty -r, PacketCountChef: %s pkt/s" % si(b),
+                 "HTTPRequestChef (reassembly): %s pkt/s; reassembler peak %.1f MiB (cap 64)"
+                 % (si(o), max(peak) / 1048576.0), "%.2fx" % (o / b if b else 0),
+                 "peak < cap", max(peak) < cap)
+        self.check(max(peak) < cap, "(8) the reassembler held %d bytes, over its cap" % max(peak))
+        self.results["m8"] = {"packets": n, "baseline_pps": base, "reasm_pps": ours,
+                              "peak_bytes": peak, "summary": summary}
+
     def m5(self):
         mib = lambda k: "%.1f MiB" % (k / 1024.0)
         targets = {"nd-snifty": 16, "nd-shifty": 16, "nd-gateway": 64}
@@ -987,7 +1026,7 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="small sizes, one run: the pipeline works")
     ap.add_argument("--json", help="also write every number to this file")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs, captures)")
-    ap.add_argument("--only", default="1,2,3,4,6,7", help="measurements to run, e.g. 1,2 (5 always)")
+    ap.add_argument("--only", default="1,2,3,4,6,7,8", help="measurements to run, e.g. 1,2 (5 always)")
     ap.add_argument("--live-args", default="", help="(6): more flags for the live kitchen, e.g. "
                     "'--immediate'")
     ap.add_argument("--live-snifty", help="(6): the nd-snifty binary to run live (default: the "
@@ -1039,6 +1078,8 @@ def main():
             bench.m6()
         if "7" in only:
             bench.m7()
+        if "8" in only:
+            bench.m8()
         bench.m5()
     except (BenchError, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as e:
         print("FAILED: %s" % e, flush=True)

@@ -17,5 +17,7 @@ extra=$(grep -v '^#' "$here/corpus-seeds.txt" | while read -r f; do
 for t in packet dumpling msgpack_json client_parse; do
     "$bin/fuzz_$t" "$seeds/$t" "$here/regressions/$t"
 done
-# The stream target's seeds are hand-made segment sequences, kept with its cases.
+# The stream and reasm targets' seeds are hand-made segment sequences, kept
+# with their cases.
 "$bin/fuzz_stream" "$here/regressions/stream"
+"$bin/fuzz_reasm" "$here/regressions/reasm"

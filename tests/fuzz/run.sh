@@ -8,13 +8,13 @@
 #   cmake --build build-fuzz -j2 && tests/fuzz/run.sh build-fuzz 60
 set -u
 if [ $# -lt 2 ]; then
-    echo "usage: $0 BUILD_DIR SECONDS [packet|dumpling|msgpack_json|client_parse|stream]..." >&2
+    echo "usage: $0 BUILD_DIR SECONDS [packet|dumpling|msgpack_json|client_parse|stream|reasm]..." >&2
     exit 2
 fi
 build=$(cd "$1" && pwd) || exit 2
 seconds=$2
 shift 2
-targets=${*:-packet dumpling msgpack_json client_parse stream}
+targets=${*:-packet dumpling msgpack_json client_parse stream reasm}
 here=$(cd "$(dirname "$0")" && pwd)
 pcaps=${ND_PCAPS:-$here/../../../shared/pcaps}
 bin=$build/tests/fuzz

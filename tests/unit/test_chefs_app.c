@@ -113,7 +113,7 @@ static void test_http(void **state)
                                "chunked\r\n\r\n0\r\n\r\nGET /4 HTTP/1.1\r\n\r\n";
     static nd_packet_t pp;
     pp = t_pkt;
-    pp.tcp_seq += 0x1000; /* later in the flow: not a retransmission */
+    pp.tcp_seq += (uint32_t)t_pkt.l7_len; /* next in the flow */
     pp.l7 = (const uint8_t *)pipe;
     pp.l7_len = sizeof pipe - 1;
     nd_kitchen_packet(k, &pp);
@@ -122,6 +122,27 @@ static void test_http(void **state)
     assert_non_null(
         strstr(served.lines[1], "\"method\":\"PROPFIND\",\"host\":null,\"path\":\"/2\""));
     assert_non_null(strstr(served.lines[2], "\"method\":\"GET\",\"host\":null,\"path\":\"/3\""));
+    s_served_clear(&served);
+    /* A head over three segments, the last two out of order: one request,
+     * read whole when its blank line comes, with the Host of the last one. */
+    static const char *parts[] = {"GET /split HTTP/1.1\r\nUser-Agent: t\r\n",
+                                  "Host: example.org\r\n", "\r\n"};
+    const int order[] = {0, 2, 1};
+    uint32_t at[3];
+    at[0] = t_pkt.tcp_seq + 0x10000;
+    at[1] = at[0] + (uint32_t)strlen(parts[0]);
+    at[2] = at[1] + (uint32_t)strlen(parts[1]);
+    for (int i = 0; i < 3; i++) {
+        pp = t_pkt;
+        pp.sport++; /* a flow of its own, picked up at its first part */
+        pp.tcp_seq = at[order[i]];
+        pp.l7 = (const uint8_t *)parts[order[i]];
+        pp.l7_len = strlen(parts[order[i]]);
+        nd_kitchen_packet(k, &pp);
+        assert_int_equal(served.count, i == 2 ? 1 : 0);
+    }
+    assert_non_null(strstr(served.lines[0], "\"method\":\"GET\",\"host\":\"example.org\","
+                                            "\"path\":\"/split\""));
     s_served_clear(&served);
     /* SSDP over UDP on 1900, and not on another UDP port. */
     static const char msearch[] = "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n";
@@ -143,7 +164,7 @@ static void test_http(void **state)
     int n = snprintf(big, sizeof big, "GET /%02500d HTTP/1.1\r\nHost: h\r\n\r\n", 1);
     static nd_packet_t p;
     p = t_pkt;
-    p.tcp_seq += 0x10000;
+    p.sport += 2; /* a flow of its own */
     p.l7 = (const uint8_t *)big;
     p.l7_len = (size_t)n;
     nd_kitchen_packet(k, &p);

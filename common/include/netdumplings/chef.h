@@ -28,11 +28,11 @@
  * nd_cook_* calls, and also every struct a plugin reads or owns: nd_packet_t
  * with nd_ip_t, nd_arp_t, nd_dns_t (packet.h), nd_buf_t (buf.h), the
  * parsers' results in app.h (nd_dns_msg_t, nd_tls_hello_t, nd_http_request_t,
- * nd_dhcp_t) and the values of nd_layer_t and nd_app_rc_t. Bumped whenever
- * any of them changes incompatibly: a field moved, resized or removed, or one
- * added that moves others. common/abi.c pins their layout with
- * static_asserts, so such a change fails the build until this is bumped and
- * the figures there are updated.
+ * nd_dhcp_t), nd_reasm_flow_t (reasm.h) and the values of nd_layer_t and
+ * nd_app_rc_t. Bumped whenever any of them changes incompatibly: a field
+ * moved, resized or removed, or one added that moves others. common/abi.c
+ * pins their layout with static_asserts, so such a change fails the build
+ * until this is bumped and the figures there are updated.
  *   1: the first.
  *   2: nd_packet_t: dns moved after tunnel, last (the per-packet reset);
  *      the ABI covers the structs above. */

@@ -9,6 +9,7 @@
 
 #include "netdumplings/chef.h"
 #include "netdumplings/packet.h"
+#include "netdumplings/reasm.h"
 
 typedef struct nd_kitchen nd_kitchen_t;
 
@@ -47,6 +48,9 @@ typedef struct {
 } nd_kitchen_stats_t;
 
 void nd_kitchen_stats(const nd_kitchen_t *self, nd_kitchen_stats_t *out);
+
+/* The stream reassemblers' counters (reasm.h), summed over its chefs. */
+void nd_kitchen_reasm_stats(const nd_kitchen_t *self, nd_reasm_stats_t *out);
 
 /* The last "topic_sequence" given on chef i's topic "<chef>/<kitchen>" (0:
  * none yet): each topic is numbered from 1, separately, for the kitchen's run. */

@@ -65,6 +65,8 @@
 #define ND_ST_KITCHEN_DISCONNECTS "kitchen_disconnects"
 #define ND_ST_KITCHEN_HANDSHAKE_FAILURES "kitchen_handshake_failures"
 #define ND_ST_EATER_HANDSHAKE_FAILURES "eater_handshake_failures"
+#define ND_ST_TOTAL_REASM_GAPS "total_reasm_gaps"
+#define ND_ST_TOTAL_REASM_DROPPED_BYTES "total_reasm_dropped_bytes"
 
 /* The keys of a list entry. */
 #define ND_ST_INFO_FROM_KITCHEN "info_from_kitchen"
@@ -135,7 +137,9 @@
     X(MAX_MESSAGE, UINT, "--max-message (0: no limit)") \
     X(KITCHEN_DISCONNECTS, UINT, "connections closed on the in port (an oversized message is one cause: libzmq gives no reason)") \
     X(KITCHEN_HANDSHAKE_FAILURES, UINT, "ZMTP handshakes that failed on the in port") \
-    X(EATER_HANDSHAKE_FAILURES, UINT, "ZMTP handshakes that failed on the out port")
+    X(EATER_HANDSHAKE_FAILURES, UINT, "ZMTP handshakes that failed on the out port") \
+    X(TOTAL_REASM_GAPS, UINT, "sum of reasm_gaps of the kitchens listed now: TCP stream holes their chefs gave up") \
+    X(TOTAL_REASM_DROPPED_BYTES, UINT, "sum of reasm_dropped_bytes of the kitchens listed now")
 
 #define ND_STATUS_ENTRY_FIELDS(X) \
     X(INFO_FROM_KITCHEN, MAP, "kitchens", "its latest heartbeat, every key as under `$kitchen/<kitchen_name>` (only kitchen_name for a kitchen that sent no heartbeat)") \
