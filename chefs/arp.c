@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arp.c: ARPChef: every ARP message (any opcode, any hardware), noting new
  * devices and changed MACs from Ethernet/IPv4 replies. */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* builtin.c: the table of chefs compiled into nd-snifty. */
 #include <string.h>
 

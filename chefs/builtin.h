@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* builtin.h: the chefs compiled into nd-snifty. Adding a built-in chef is adding
  * its file under chefs/ (and to ND_BUILTIN_CHEF_SOURCES), one line in
  * builtin.c, its payload in docs/chefs.md and its golden expectations, one new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dhcp.c: DHCPChef, which reports every DHCPv4 message: the device's MAC,
  * host name, requested and assigned addresses, a home network's "who
  * joined". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dns_lookup.c: DNSLookupChef: every name DNS, mDNS (RFC 6762) and LLMNR
  * (RFC 4795) queries ask for, and counts per name. */
 #include <stdbool.h>

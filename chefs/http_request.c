@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_request.c: HTTPRequestChef, which reports every HTTP/1.x request of a
  * TCP stream on any port (its head put back together from the segments it
  * spans, pipelined ones too) and every SSDP request over UDP: method, host,

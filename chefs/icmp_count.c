@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* icmp_count.c: ICMPCountChef: how many ICMP and ICMPv6 messages of each type. */
 #include <stdint.h>
 #include <stdio.h>

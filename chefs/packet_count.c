@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* packet_count.c: PacketCountChef: how many packets carried each layer since start. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_client_hello.c: TLSClientHelloChef, which reports every TLS ClientHello
  * on any TCP port and in QUIC Initial packets: the server name (SNI), the TLS
  * versions offered, ALPN, and the client and server addresses. A hello split

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* top_talkers.c: TopTalkersChef, which reports every poke the hosts and the
  * conversations (pairs of hosts) that sent the most bytes and the most packets
  * since the poke before. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* abi.c: the chef ABI's layout, pinned. A plugin reads the structs below
  * directly, compiled against the headers of the kitchen it was built for, and
  * the kitchen only checks ND_CHEF_ABI (chef.h) before running it. So every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* address.c: bind addresses and connect endpoints, IPv4 and IPv6, read the
  * same way by every program (address.h). Literal addresses are checked with
  * inet_pton; names are left to getaddrinfo (binding) or to libzmq, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chef_module.c: loads plugin chefs from shared objects through the one
  * versioned entry point of chef.h, refusing anything that is not clearly a
  * netdumplings chef plugin of this kitchen's ABI. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.c: command-line helpers every netdumplings program shares. */
 #include "netdumplings/cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli_env.c: configuration from the environment for every program's options
  * (nd_cli_env in cli.h), one generic mechanism: ND_<OPTION> variables become
  * "--option=value" arguments in front of the real ones, so flags win. */

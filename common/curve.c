@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curve.c: CURVE for the ZeroMQ sockets: czmq certificates (zcert), client and
  * server socket options, and the hub's authenticator, a ZAP handler thread
  * (RFC 27) checking client keys against an allow folder and counting refusals.

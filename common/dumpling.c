@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dumpling.c: the dumpling body on the wire (dumpling.h, docs/protocol.md):
  * writing it with the payload builder; validating it in one pass over the
  * bytes, which also builds msgpack-c's objects when the caller wants them

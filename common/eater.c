@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* eater.c: the C eater library: a SUB socket on the hub's XPUB, chef filtering
  * by topic prefix at the hub, kitchen filtering here, validation of every body,
  * per-topic loss counting (loss.c, with the hub's "$sent/" tables) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* eater_cli.c: the command-line options every eater program shares, so that
  * nd-print, nd-hubstatus, nd-hubdetails and eaters built on the SDK read -H,
  * -n, -v, -q and the CURVE options the same way. */

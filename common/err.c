@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.c: filling a caller's error buffer (err.h). */
 #include "netdumplings/err.h"
 

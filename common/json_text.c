@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json_text.c: a decoded dumpling written straight from msgpack objects to
  * compact JSON text, byte for byte what jansson's json_dumps(nd_dumpling_to_json(),
  * JSON_COMPACT) gives, without building a jansson tree (the gateway's hot path;

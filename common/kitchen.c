@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kitchen.c: runs chefs over dissected packets and poke intervals, turns what
  * they cook into dumpling bodies with one reusable builder, and hands each to
  * the serve callback (kitchen.h, chef.h). */

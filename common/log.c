@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c: log lines with UTC ISO-8601 timestamps, on stderr, one write per line. */
 #include "netdumplings/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loss.c: per-topic loss counting for eaters (see loss.h). A kitchen's
  * dumplings and its "$sent/" tables reach an eater on one ordered path (the
  * hub's XPUB), so a table says: every dumpling up to these numbers was either

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lru.c: a bounded map from byte strings to fixed-size values that evicts the
  * least recently used entry when full (see lru.h). */
 #include <stdalign.h>

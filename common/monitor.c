@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* monitor.c: ZeroMQ socket monitors (monitor.h). */
 #include "netdumplings/monitor.h"
 

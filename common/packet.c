@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* packet.c: the entry point of packet dissection: resets the per-packet state,
  * picks the link-layer dissector from the DLT_* link type, dispatches IP
  * payloads to the transport and tunnel dissectors under proto/, and bounds

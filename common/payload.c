@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* payload.c: the msgpack builder behind every dumpling (payload.h): scalars are
  * written straight into the buffer, containers get 32-bit headers patched on
  * end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* payload_internal.h: what dumpling.c needs from payload.c beyond payload.h
  * (not installed, not part of the public API). */
 #ifndef ND_PAYLOAD_INTERNAL_H

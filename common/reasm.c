@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reasm.c: the bounded TCP stream reassembler (reasm.h). Per directed flow:
  * the next sequence number to deliver, the segments held beyond a hole (a
  * list sorted by sequence number, never overlapping: each holds only bytes no

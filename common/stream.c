@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stream.c: which TCP segments carry bytes not seen before on their flow
  * (stream.h): per directed flow, the highest sequence number seen and a few
  * holes below it, in a bounded table. Sequence numbers compare in serial

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wire.c: helpers for the two-frame wire format on raw libzmq sockets. */
 #include "netdumplings/wire.h"
 

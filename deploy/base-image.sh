@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # base-image.sh: makes the Dockerfile's base image (debian:bookworm-slim) from
 # Debian's packages when the local Docker engine does not have it, for sites
 # with no container registry. A no-op when the image is already there.

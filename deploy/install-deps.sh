@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # install-deps.sh: installs the Debian 12 packages netdumplings needs to build
 # and run (and, with --test, to run its tests), skipping those already there.
 set -euo pipefail

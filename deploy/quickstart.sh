@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # quickstart.sh: the one command that runs netdumplings on this host. It
 # installs what is missing (Debian 12), builds, starts the hub, the gateway and
 # a kitchen sniffing this host's default interface, and shows the dumplings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client_parse.c: the gateway's reading of a client's query-string filters
  * and first message into a gw_filter_t (UTF-8: nd_utf8_valid, payload.h); pure functions
  * (jansson, no lws), so tests/unit and tests/fuzz can call them directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client_parse.h: what nd-gateway makes of a WebSocket eater's own words, the
  * query-string arguments of its upgrade request and its first message, with no
  * libwebsockets in sight, so that unit tests and a fuzz target reach it. */

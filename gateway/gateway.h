@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gateway.h: the state nd-gateway's parts share: the options, the hub side
  * (hub.c), the ring of JSON dumplings (ring.c), the WebSocket and HTTP
  * callback (ws.c, http.c) and the counters /metrics shows. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guard.c: nd-gateway's checks before a client gets anything (see guard.h and
  * docs/security.md). Refusals happen on the HTTP upgrade request, with an HTTP
  * status, so that a browser or a script sees why: 403 origin, 401 token,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guard.h: nd-gateway's defences at the door: allowed origins and the access
  * token on the WebSocket upgrade, the token on /metrics, clients per IP, TLS,
  * handshake timeouts, and the CURVE keys of its sockets to the hub. */

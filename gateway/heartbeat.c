@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heartbeat.c: nd-gateway's heartbeat to the hub: a "$gateway/<name>" control
  * message every second on a second socket connected to the hub's in port,
  * with the gateway's identity and its lag counters (docs/protocol.md,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.c: the HTTP side of nd-gateway's port: the web page's static files from
  * --web-root, the libraries it uses from --vendor-root under /vendor/ (regular
  * files under each root only: unknown paths, directories, dot files and

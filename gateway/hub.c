@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hub.c: nd-gateway's side of the hub: one SUB socket to the hub's XPUB, a
  * socket monitor that tells /healthz whether the hub is there, each dumpling
  * decoded and turned into JSON text once, and the subscription kept to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loss.c: what nd-gateway never got from the hub, counted with the eater
  * library's loss accounting (common/loss.c) over the gateway's own
  * subscription, which follows its clients and so changes while it runs.

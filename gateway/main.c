@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: nd-gateway: options, then one loop. The hub's SUB socket (hub.c) is
  * adopted into libwebsockets' poll loop as a raw file, so lws_service() wakes
  * for WebSocket, HTTP and hub traffic alike; a 100 ms timer (gw_tick) reads

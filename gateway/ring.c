@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring.c: a fixed ring of JSON dumplings with sequence numbers. There is one
  * writer (the hub side) and a read position per client (gw_client_t.next_seq),
  * so fan-out never waits for anybody: a client whose position falls behind the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ws.c: the libwebsockets protocol callback of nd-gateway: WebSocket eaters
  * (connect, optional first message with a name and filters, then one JSON
  * dumpling per text frame) and, on the same port, HTTP (handed to http.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: nd-keygen, which writes a CURVE certificate pair for the hub or a
  * client: NAME.key (the public key, to hand out) and NAME.key_secret (both
  * keys, mode 0600, stays on its host). */

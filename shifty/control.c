@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.c: decoding kitchen and gateway heartbeats (see control.h). One
  * table of fields per message drives both decoding and packing, so a field is
  * added in one place. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.h: the hub's reading of "$" control messages from the in port:
  * kitchen heartbeats ("$kitchen/<name>") and gateway heartbeats
  * ("$gateway/<name>"), decoded from untrusted msgpack into fixed structs, and

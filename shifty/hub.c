@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hub.c: the hub's main loop. Kitchens' dumplings arrive on the XSUB socket,
  * are validated and forwarded unchanged on the XPUB socket, where ZeroMQ filters
  * them by topic prefix for each eater; subscription messages on the XPUB tell

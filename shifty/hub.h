@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hub.h: the nd-shifty hub: kitchens in on XSUB, eaters out on XPUB, one poll
  * loop that validates, forwards, counts and publishes SystemStatusChef. */
 #ifndef SH_HUB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: nd-shifty's command line; the hub itself is in hub.c. */
 #include <getopt.h>
 #include <stdio.h>

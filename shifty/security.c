@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* security.c: the hub's socket defences (see security.h and docs/security.md).
  * Disconnects on the kitchens' socket are counted from a socket monitor read
  * by a small thread, so that the hub's poll loop stays as it is: libzmq 4.3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* security.h: the hub's defences on its sockets: CURVE servers with the
  * allow-list authenticator, the inbound message size cap, the warning for an
  * unprotected non-loopback bind, and their counts in SystemStatusChef. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.c: SystemStatusChef written from the tables of netdumplings/status.h
  * (see status.h). */
 #include "status.h"

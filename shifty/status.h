@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.h: writing the hub's SystemStatusChef payload by walking the tables
  * of netdumplings/status.h, so that a key, its type and its place are stated
  * once. The hub fills an sh_status_t (one value per key of the table) and

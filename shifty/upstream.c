@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upstream.c: a site hub's link to a central hub (see upstream.h). Like a
  * kitchen's (snifty/publish.c), an XPUB socket connecting to the central hub's
  * XSUB, so that the site hub knows when the central hub listens: nothing is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upstream.h: hub federation. With --upstream a site hub forwards every valid
  * dumpling and every kitchen heartbeat it receives to a central hub, as a
  * kitchen would, adding a third frame: the list of hubs the message went

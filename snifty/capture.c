@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture.c: opening nd-snifty's packet source with libpcap (see capture.h). */
 #include "capture.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture.h: opening nd-snifty's packet source with libpcap: a live interface
  * (a TPACKET_V3 ring of --buffer-size MiB with a short block timeout, or
  * --immediate; promiscuous) or a pcap/pcapng file, plus the BPF filter, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heartbeat.c: nd-snifty's heartbeat (see heartbeat.h). Periodic, not a
  * one-shot hello, so that a hub that starts (or restarts) later, or misses one
  * message, still learns about the kitchen within a second. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heartbeat.h: nd-snifty's heartbeat: a "$kitchen/<name>" control message to
  * the hub every second with the kitchen's identity and counters
  * (docs/protocol.md, "Control messages"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: nd-snifty, the kitchen: captures packets (live or from a file), runs
  * the chefs on them, and publishes their dumplings to the hub (or prints them
  * as JSON lines with --stdout). Opening the capture is in capture.c, the hub

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modules.c: nd-snifty's set of chefs, the built-in table plus the chefs of
  * every --chef-module, so that -c, --chef-list and the default "every chef"
  * treat a plugin chef exactly like a built-in one. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modules.h: nd-snifty's chefs: the built-in ones plus those of every
  * --chef-module, with the names checked unique across all of them. */
 #ifndef SN_MODULES_H

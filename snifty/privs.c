@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* privs.c: dropping root and capabilities once the capture is open (see
  * privs.h and docs/security.md). Raw capset(2) instead of libcap: clearing all
  * capabilities needs no more than that, and it adds no dependency. */

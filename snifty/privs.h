@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* privs.h: nd-snifty's least privilege: after the capture is open, become an
  * unprivileged user and keep no capabilities (as tcpdump's -Z), before a packet
  * is parsed or a chef plugin is loaded. */

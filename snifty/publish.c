@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* publish.c: nd-snifty's connection to the hub (see publish.h).
  *
  * Why XPUB and not PUB: a PUB socket silently drops what it sends before the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* publish.h: nd-snifty's connection to the hub: a ZeroMQ XPUB socket that
  * connects to the hub's XSUB, sends every dumpling as two frames (topic, body)
  * and knows whether the hub is listening. Dumplings leave in batches. */

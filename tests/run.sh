@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/run.sh: the one command that runs every test. It installs the packages
 # the tests need (Debian 12, as root), then:
 #   1. builds with warnings as errors and runs the whole ctest suite;

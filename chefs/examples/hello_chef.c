@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hello_chef.c: HelloChef, a complete plugin chef to start from: it greets
  * every new TCP connection (a SYN without ACK) and, every poke, says how many
  * it has greeted. docs/writing-chefs.md walks through it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app_text.c: untrusted application bytes (host names, paths, user agents) as
  * printable ASCII text, shared by the application-layer parsers in app.h. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arp.c: the Address Resolution Protocol, RFC 826, for any hardware and
  * protocol address sizes and any opcode (RARP, RFC 903, and InARP, RFC 2390,
  * share its format): 6-byte hardware addresses of Ethernet-like hardware and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chdlc.c: Cisco HDLC, the default framing of Cisco serial WAN links: an
  * address byte, a control byte and an ethertype. */
 #include "proto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dhcp.c: BOOTP (RFC 951) and DHCPv4 (RFC 2131) messages with the options
  * (RFC 2132) a "who joined" view needs: message type (53), host name (12),
  * requested address (50) and client identifier (61). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dns.c: the Domain Name System message header and question section,
  * RFC 1035 section 4, over UDP and over TCP behind the 2-byte length (RFC 1035
  * 4.2.2, RFC 7766); names in RFC 1035 5.1 master-file presentation form. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* erspan.c: Cisco's Encapsulated Remote SPAN, carried in GRE: type I (no
  * header), type II (8 bytes) and type III (12 bytes, and an 8-byte platform
  * subheader when its O bit is set), per draft-foschiano-erspan. The payload

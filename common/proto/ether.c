@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ether.c: Ethernet II (IEEE 802.3 with an ethertype), 802.1Q C-tags and
  * 802.1ad S-tags, and the ethertype dispatch shared with every link layer and
  * tunnel that names its payload by ethertype (cooked captures, Cisco HDLC,

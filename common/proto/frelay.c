@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frelay.c: Frame Relay: the Q.922 address, then either the multiprotocol
  * encapsulation of RFC 2427 (UI control byte and an NLPID, SNAP for
  * ethertypes) or Cisco's (an ethertype at once); and FRF.16 multilink

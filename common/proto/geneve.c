@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geneve.c: Generic Network Virtualization Encapsulation, RFC 8926: an
  * 8-byte header, options, then a payload named by ethertype (0x6558 for
  * Ethernet). */

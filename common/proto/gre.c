@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gre.c: Generic Routing Encapsulation, RFC 2784 with the key and sequence
  * number of RFC 2890, the routing fields of RFC 1701, and the enhanced GRE
  * of PPTP (RFC 2637, version 1). The payload is named by ethertype: IP,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gtp.c: the GPRS Tunnelling Protocol for user data, GTP-U version 1
  * (3GPP TS 29.281): a header naming the tunnel (TEID), optional sequence
  * number and extension headers, then the subscriber's IP packet. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.c: the HTTP/1.x request line (RFC 9112 3) and the Host (RFC 9110 7.2)
  * and User-Agent (RFC 9110 10.1.5) header fields of a request, and where its
  * head and body end (RFC 9112 6.3) so that pipelined requests can be found. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* icmp.c: the Internet Control Message Protocol for IPv4, RFC 792: type and
  * code, and the IANA "ICMP Type Numbers" registry as lowercase names. */
 #include "proto.h"

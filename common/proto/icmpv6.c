@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* icmpv6.c: the Internet Control Message Protocol for IPv6, RFC 4443 (with
  * neighbor discovery, RFC 4861, and MLD, RFC 3810): type and code, and the
  * IANA "ICMPv6 Type Numbers" registry as lowercase names. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ieee80211.c: IEEE 802.11 frames (IEEE Std 802.11-2020, 9.2) and the radio
  * headers captured in front of them: radiotap (https://www.radiotap.org) and
  * PPI (the CACE Per-Packet Information header). Data frames are followed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ipnet.c: Solaris' ipnet link type (DLT_IPNET, the "ipnet" observability
  * devices): a 24-byte header whose family byte says IPv4 or IPv6. See
  * https://www.tcpdump.org/linktypes/LINKTYPE_IPNET.html. */

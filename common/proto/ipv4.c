@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ipv4.c: the Internet Protocol version 4 header, RFC 791: options are
  * skipped, the total length trims link-layer padding, and only a first
  * fragment (offset 0) has its transport header dissected. */

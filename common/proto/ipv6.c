@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ipv6.c: the Internet Protocol version 6 header, RFC 8200, and its
  * extension-header chain (hop-by-hop, routing, fragment, destination options,
  * and AH from RFC 4302), followed to the transport protocol. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link.c: link layers other than Ethernet: Linux cooked capture v1 and v2
  * (the `any` interface), BSD NULL/LOOP loopback and raw IP. Formats per
  * https://www.tcpdump.org/linktypes.html. */

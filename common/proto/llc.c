@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* llc.c: IEEE 802.2 LLC and its SNAP extension (RFC 1042), which carry
  * ethertypes over 802.11, ATM and Frame Relay; and the ATM link types whose
  * frames are either LLC/SNAP (RFC 2684, formerly 1483) or bare IPv4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mpls.c: an MPLS label stack, RFC 3032, and what its bottom label carries:
  * IPv4 or IPv6 (told by the first nibble, as every router does) or an
  * Ethernet pseudowire behind its control word (RFC 4448). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nflog.c: Linux netfilter's NFLOG link type (DLT_NFLOG): a 4-byte header
  * naming the address family, then type-length-value attributes, one of
  * which (NFULA_PAYLOAD) holds the logged packet from its network header on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pktap.c: Apple's PKTAP header (DLT_PKTAP), which macOS puts in front of
  * every packet of a capture on several interfaces: its own length, then the
  * DLT_* of the link header that follows. See

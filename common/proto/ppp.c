@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ppp.c: the Point-to-Point Protocol, RFC 1661: its HDLC-like framing
  * (RFC 1662), a protocol field of one byte when compressed (PFC), and PPPoE
  * sessions (RFC 2516), which carry it over Ethernet on DSL uplinks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proto.h: the dissectors' own declarations, shared by common/packet.c and the
  * files under common/proto/ (and the unit tests that drive one dissector).
  * Not installed: a chef reads a dissected nd_packet_t (netdumplings/packet.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quic.c: QUIC Initial packets from the client, RFC 9000 17.2 and 19, with
  * their protection removed as RFC 9001 5 says (v2: RFC 9369 3): keys from
  * the client's Destination Connection ID and the version's salt, header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* slip.c: SLIP, RFC 1055, as libpcap captures it (DLT_SLIP): a 16-byte
  * pseudo-header (direction, then the Van Jacobson compression state) in
  * front of the IP packet. A VJ-compressed TCP/IP header cannot be read on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp.c: the Transmission Control Protocol header, RFC 9293: ports, sequence
  * number, flags, options skipped; DNS on port 53 is handed on. */
 #include "proto.h"

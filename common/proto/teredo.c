@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* teredo.c: Teredo, RFC 4380: IPv6 carried in UDP through NATs, optionally
  * behind an authentication indicator and an origin indication. */
 #include "proto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls.c: the TLS record layer and the handshake ClientHello, RFC 8446 4.1.2
  * and 5.1 (RFC 5246 7.4.1.2 for TLS 1.2), with the server_name (RFC 6066 3),
  * supported_versions (RFC 8446 4.2.1) and ALPN (RFC 7301 3.1) extensions;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* udp.c: the User Datagram Protocol header, RFC 768: the UDP length trims
  * what follows; DNS on port 53 and the UDP tunnels on theirs (VXLAN,
  * Geneve, GTP-U, Teredo; nd_packet_set_udp_tunnel_port) are handed on. */

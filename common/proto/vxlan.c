@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vxlan.c: Virtual eXtensible LAN, RFC 7348: an 8-byte header with a 24-bit
  * network identifier (VNI), then an Ethernet frame. Cloud traffic mirroring
  * delivers copies this way. */

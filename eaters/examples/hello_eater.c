@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hello_eater.c: a complete C eater to start from: it connects to the hub
  * (nd-shifty), asks for the dumplings of the chefs named on the command line
  * (all when none), and prints one line per dumpling with its payload as JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: nd-hubdetails, an eater that waits for one SystemStatusChef dumpling
  * from the hub, prints all of it (readable, or JSON with --json) and exits. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: nd-hubstatus, an eater that prints one line per SystemStatusChef
  * dumpling, as netdumplings' status printer does, plus what was lost. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: nd-print, an eater that prints every dumpling the hub sends, as
  * netdumplings' text format or as JSON lines (--json), built on eater.h. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // app.js: the netdumplings live page. One WebSocket to the gateway that served
 // this page; every dumpling goes into the model of one panel (a chef the page
 // has no panel for goes to "Other chefs" as a tree), and a panel that changed

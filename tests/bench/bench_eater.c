@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_eater.c: the native eater the benchmark measures with, built on the
  * eater library (eater.h): counts one chef's packet dumplings, takes loss from
  * the library's sequence-gap count, and latency as receive time minus the

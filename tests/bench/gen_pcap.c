@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gen_pcap.c: writes a deterministic pcap of N synthetic Ethernet packets in a
  * chosen mix (DNS queries, ARP, TLS ClientHellos with SNI, other TCP and UDP),
  * spaced in time at a chosen rate, for the benchmark (tests/bench/run.py).

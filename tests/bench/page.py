@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """page.py: the benchmark row of the live page (issue 15): the page in headless
 Chromium while nd-test-pub-json streams a mix of every built-in chef and a
 plugin chef at 10,000 dumplings/s for 60 s through a real nd-shifty and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """run.py: the benchmark (issue 8), one command: generates the captures, runs
 each measurement beside its baseline, a few times each, and prints the table of
 medians and ratios with the machine and the command.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """soak.py: the live kitchen's soak, run by hand (docs/performance.md): a veth
 pair in a network namespace, `tcpreplay --pps RATE --duration SECS` of the
 benchmark's low mix (looped) into `nd-snifty -i` (every chef, its defaults)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ws_clients.c: the benchmark's WebSocket eaters, in C on libwebsockets
  * (ws_clients.js does the same in node, which costs more CPU per message than
  * the gateway it measures). Opens N clients to nd-gateway, says "ready" on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ws_clients.js: the benchmark's WebSocket eaters: opens N clients to
 // nd-gateway, says "ready" on stdout once every client has had a first
 // dumpling (the hub's status: the path is subscribed end to end), then counts

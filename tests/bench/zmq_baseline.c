@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* zmq_baseline.c: the bare libzmq baseline for the benchmark: a publisher, a
  * zmq_proxy(XSUB, XPUB) forwarder and a SUB, three processes on loopback TCP,
  * sending N two-frame messages of a given size with sequence numbers. Prints

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cli.usage: one way in for every program (issue 16). For each of the seven:
 --help and -h exit 0 with the usage on stdout; --version exits 0; an unknown
 option and a bad option value exit 2 with "PROG: message" and "Try 'PROG

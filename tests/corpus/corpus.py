@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """corpus.py: runs the kitchen over every capture of the shared corpus and
 compares what each packet-driven chef reports with tshark's reading of the
 same capture (corpus/oracle.json), then checks the figures against the ratchet

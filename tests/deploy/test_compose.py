@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """deploy.compose: the image and the compose files, run for real on the local
 Docker engine, as users deploy them.
 

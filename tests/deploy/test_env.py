@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """deploy.env: every program reads its options from ND_<OPTION> variables
 (common/cli_env.c), flags win, and a bad value is a usage error (exit 2) that
 names the variable. Real programs, real sockets on free ports.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """deploy.validate: the deployment files are valid. Both compose files pass
 `docker-compose config` (Debian's docker-compose needs no Docker engine); the
 sensor's refuses to start without ND_HUB. The systemd units pass

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inject.c: a test tool that plays a hostile kitchen: it connects to a hub's
  * in port and sends malformed messages (wrong frame counts, bad bodies, a
  * topic that lies, control traffic) around one valid dumpling, so that

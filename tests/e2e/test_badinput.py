@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """e2e.badinput: every bad input of issues 2 and 19 gives its documented message and
 exit code (0 ok, 1 runtime, 2 usage), for nd-snifty, nd-shifty and nd-print.
 

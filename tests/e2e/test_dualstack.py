@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """e2e.dualstack: a hub bound to * takes IPv4 and IPv6 on the same ports. One
 kitchen connects over IPv4 (tcp://127.0.0.1:PORT), one over IPv6
 (tcp://[::1]:PORT), at the same time; an eater on each family receives both

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """e2e.hub_invalid: a hostile kitchen sends a one-frame message, a three-frame
 message, a garbage body, a body whose topic lies, a truncated body and a '$'
 control message around one valid dumpling. The hub forwards only the valid

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """e2e.hub_late: nd-snifty -r starts before the hub exists; it says once that it
 waits, sends nothing, and when the hub appears every dumpling reaches it (the
 hub's SystemStatusChef counts them all).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """e2e.hub_restart: the hub is killed (SIGKILL) and started again on the same
 ports while a live kitchen and an eater keep running; dumplings flow again
 without restarting either (the libzmq 4.3 reconnect trap in ARCHITECTURE.md).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """e2e.pipeline: two kitchens (nd-snifty -r) → nd-shifty → nd-print over real
 ZeroMQ sockets on free ports. Every dumpling the kitchens make arrives, the DNS
 hostnames, ARP fields and packet counts equal what tshark reads from the same

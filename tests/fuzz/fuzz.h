@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz.h: what the libFuzzer targets, their plain-main replay driver and the
  * seed builder share: the entry point, the packet target's link-type table,
  * a check that aborts (assert() is compiled out in release builds) and the

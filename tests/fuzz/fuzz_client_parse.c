@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_client_parse.c: libFuzzer target for the gateway's reading of what a
  * WebSocket client says (gateway/client_parse.c): the first byte picks the
  * first message (even) or the query string (odd); whatever comes in, the

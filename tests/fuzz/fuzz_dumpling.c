@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_dumpling.c: libFuzzer target for the dumpling decoder and validator:
  * any bytes as a body. The one-pass scan must accept exactly what the
  * reference (msgpack-c's unpacker and a check of its objects,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_msgpack_json.c: libFuzzer target for nd_msgpack_to_json() on any value
  * msgpack_unpack() accepts (not only what the dumpling decoder lets through):
  * it must return JSON or NULL, never crash; for a value the decoder accepts

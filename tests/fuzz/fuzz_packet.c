@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_packet.c: libFuzzer target for packet dissection and every built-in
  * chef: the first input byte picks the link type (fuzz.h), the rest is the
  * packet; each dumpling a chef makes must decode as valid and convert to JSON. */

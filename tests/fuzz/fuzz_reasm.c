@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_reasm.c: libFuzzer target for the TCP stream reassembler (reasm.h):
  * the input is a sequence of segments, 10 bytes each (flow 0-7, SYN, RST and
  * expire bits, seq, payload length, capture-time step, what the parser

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_stream.c: libFuzzer target for the TCP segment tracker (stream.h):
  * the input is a sequence of segments, 8 bytes each (flow 0-15 and the SYN
  * bit, seq, payload length, capture-time step), fed to one small table, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.c: a plain main() for the fuzz targets, so that a normal build (gcc,
  * no libFuzzer) runs the seed corpus and the regression cases through the very
  * same LLVMFuzzerTestOneInput(): each argument is a file or a folder of files. */

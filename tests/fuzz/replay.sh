@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # replay.sh BINDIR PCAPS: the ctest fuzz.regressions: builds the seed corpus from
 # the shared captures and replays it, and every kept crash input under
 # regressions/<target>/, through each fuzz target's plain-main build.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh BUILD_DIR SECONDS [TARGET...]: runs each libFuzzer target of an ND_FUZZ
 # build for SECONDS, starting from seeds built from ../shared/pcaps and the kept
 # regression cases. Corpora, logs and crash artifacts go under

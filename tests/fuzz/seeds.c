@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* seeds.c: nd-fuzz-seeds OUTDIR CAPTURE|DIR...: writes the fuzz targets' seed
  * corpora: every packet of the captures (prefixed with its link-type byte, see
  * fuzz.h) for fuzz_packet, and for fuzz_dumpling and fuzz_msgpack_json the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench.js: the gateway benchmark (not a ctest test). For one WebSocket client
 // and for 100, publishes dumplings into nd-shifty at rising rates (with
 // nd-gateway-bench-pub, so the kitchen's capture speed is not measured) and

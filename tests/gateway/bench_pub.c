@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_pub.c: a publisher for the gateway benchmark (tests/gateway/bench.js):
  * connects an XPUB to the hub's in port like a kitchen, waits until the hub has
  * subscribed, then sends N DNSLookupChef dumplings as fast as ZeroMQ takes

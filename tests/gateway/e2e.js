@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // e2e.js: nd-snifty -r → nd-shifty → nd-gateway → WebSocket clients. The JSON
 // each client gets is exactly the kitchen's dumplings (nd-snifty --stdout of
 // the same capture, creation_time aside), its values agree with tshark, chef

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fanout.js: one producer, many consumers of different speeds. 100 concurrent
 // clients all receive every dumpling of a replayed capture; then, with a small
 // --backlog, a client that stops reading is closed for lag (counted, logged,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hostile.js: bad input never takes the gateway down. Each hostile client
 // (oversized, binary, invalid UTF-8, non-JSON or non-object first message, bad
 // filter names, fragments that add up too big, non-HTTP garbage) is closed

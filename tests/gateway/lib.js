@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lib.js: what the gateway tests share: free ports, processes that are always
 // stopped, waiting on a condition with a deadline, HTTP and /metrics, WebSocket
 // clients (Debian's node-ws), the tshark oracle and the real nd-shifty /

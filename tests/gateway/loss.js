@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // loss.js: the gateway's loss, counted and told (issue 18). A client asks for
 // its loss (?loss=1), filtered by chef, and stops reading while a fast client
 // takes everything: with a small --backlog the gateway drops for the slow one

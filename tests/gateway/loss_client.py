@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """loss_client.py PORT QUERY NAME CHEF LAST: a WebSocket client that asks for
 its loss (QUERY, e.g. "?loss=1&chef=DNSLookupChef") and stops reading. Its
 receive buffer is pinned small (SO_RCVBUF before connect turns off

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """make_pcap.py: writes the gateway tests' crafted captures by hand (standard
 library only): classic pcap, Ethernet, IPv4/UDP DNS queries and ARP.
 

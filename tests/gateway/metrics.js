@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // metrics.js: GET /metrics parses as Prometheus text (format 0.0.4) and its
 // counters match what the test did: clients, dumplings received, frames sent,
 // nothing dropped, and the hub's figures from its latest SystemStatusChef.

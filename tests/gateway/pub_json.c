@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pub_json.c: a test kitchen that publishes whatever dumplings it is told to:
  * JSON lines {"chef": .., "kitchen": .., "driver": "packet"|"interval",
  * "payload": ..} from stdin become real dumplings (msgpack, the kitchen's

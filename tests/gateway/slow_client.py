@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """slow_client.py PORT: a WebSocket client that stops reading. Its receive
 buffer is pinned small (SO_RCVBUF before connect turns off autotuning) so the
 gateway cannot park a whole capture in the kernel for it. It prints "ready"

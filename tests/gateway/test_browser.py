@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """test_browser.py: the page from nd-gateway in real headless Chromium
 (Debian's chromium + chromium-driver, driven by python3-selenium) while a
 capture is replayed through nd-snifty -> nd-shifty -> nd-gateway:

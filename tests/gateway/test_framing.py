@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """test_framing.py: the frames nd-gateway writes itself are well-formed
 (docs/gateway.md, "Framing invariants"). ws.c writes RFC 6455 frame headers
 itself and hands whole batches of frames to lws_write(LWS_WRITE_RAW); each

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """test_page_hostile.py: markup in a dumpling is text in every panel of the
 page, and runs nothing:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """test_page_panels.py: every panel of the live page shows what tshark reads in
 real captures, replayed through nd-snifty -> nd-shifty -> nd-gateway into
 headless Chromium (Debian's chromium + chromium-driver + python3-selenium):

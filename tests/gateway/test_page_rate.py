@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """test_page_rate.py: the live page keeps up at 1,000 dumplings/s (a smoke
 test; the 10,000/s figures are the benchmark's, tests/bench/page.py): a mix of
 every built-in chef and a plugin chef from two kitchens for 10 s, through a

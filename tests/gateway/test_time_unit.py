@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """test_time_unit.py: creation_time in the unit each WebSocket client asks for.
 
 The original netdumplings 0.5.1 sends creation_time in seconds and its

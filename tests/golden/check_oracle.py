@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """check_oracle.py: regenerates every expected file (expected/<capture>/<Chef>.jsonl)
 from tshark into a scratch folder and diffs it with the checked-in one, so that a
 change in tshark or in the oracle (or a capture or chef without expected files)

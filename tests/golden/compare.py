@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """compare.py: runs `nd-snifty -r CAPTURE --stdout` and compares, chef by chef,
 the dumplings it prints with the oracle's expected files, line by line,
 exactly (key order included), after masking metadata.creation_time.

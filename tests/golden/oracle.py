@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """oracle.py: derives, from tshark's dissection of a capture, the dumplings that
 `nd-snifty -r CAPTURE --stdout` must print with the built-in chefs.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """oracle_app.py: the expected dumplings of the application-layer chefs
 (TLSClientHelloChef, HTTPRequestChef, TopTalkersChef, DHCPChef), derived from
 tshark's dissection, for oracle.py to merge into its Kitchen.

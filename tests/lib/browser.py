@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """browser.py: the web page in real headless Chromium, for the tests.
 
 Debian's chromium + chromium-driver, driven by Debian's python3-selenium; no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture_stderr.h: what a piece of code logs, for tests that check a
  * warning is said (nd_log writes to stderr). Needs cmocka.h first. */
 #ifndef ND_CAPTURE_STDERR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* count_allocs.h: counts the process's malloc, calloc and realloc calls in
  * s_allocs, for tests that check a path allocates nothing once warm. Include
  * it in exactly one file of a test executable: its malloc family overrides

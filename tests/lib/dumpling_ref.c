@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dumpling_ref.c: the reference the dumpling scanner is checked against.
  *
  * This is how libnetdumplings validated a dumpling body before

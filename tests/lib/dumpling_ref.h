@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dumpling_ref.h: the tree-walking dumpling validator the scanner is checked
  * against (dumpling_ref.c). */
 #ifndef ND_DUMPLING_REF_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """gwstack.py: a hub and a gateway from the build on free ports, with capture
 replays into them, /healthz and /metrics (Prometheus text, parsed strictly).
 For the Python gateway and browser tests; standard library only, on top of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ndtest.py: shared helpers for the end-to-end and live tests: free ports,
 processes that are always killed, waits with a deadline, and tshark as the
 oracle. Standard library only."""

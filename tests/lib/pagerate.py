@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pagerate.py: the live page in headless Chromium under a paced stream of
 dumplings, measured with Chromium's own counters (CDP Performance.getMetrics:
 TaskDuration, the main thread's busy seconds; ThreadTime, its CPU seconds;

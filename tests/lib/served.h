@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* served.h: a kitchen for tests that drive built-in chefs: every dumpling it
  * serves must decode, and is kept as "chef driver payload-json". Needs
  * cmocka.h, jansson.h, builtin.h and kitchen.h first. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """live.ring: the capture ring, on a veth pair whose two ends sit in a network
 namespace of their own (nothing replayed can be routed anywhere).
 

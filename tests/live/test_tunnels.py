@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """live.tunnels: DNS queries sent through real tunnels between two network
 namespaces reach an eater with their inner names. Namespaces A and B share a
 veth pair (the underlay); over it, a Linux `vxlan` device (VNI 4242) and a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """live.veth: real packets on a veth pair whose other end is in a network
 namespace. nd-snifty -i captures on the host end and publishes to nd-shifty;
 nd-print receives DNSLookupChef, ARPChef and PacketCountChef dumplings for the

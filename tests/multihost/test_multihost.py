@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """multihost.*: sensors on several hosts feeding one hub, each host a network
 namespace with its own address on one bridge (itself inside a namespace, so
 nothing touches the machine's own network). Needs root (skipped, 77, otherwise).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_chef_module.c: nd_chef_module_load() on real shared objects: a good
  * plugin (the SDK example, and a built-in chef's own source built as a
  * plugin), and every way a file can fail to be one, each with its message. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """sdk.install: the SDK as a user gets it. `cmake --install` the build into a
 temporary prefix; build chefs/examples/hello_chef.c and
 eaters/examples/hello_eater.c out of tree with nothing but

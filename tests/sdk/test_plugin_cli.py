@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """sdk.plugin_cli: nd-snifty --chef-module end to end. A good module adds its
 chefs (listed per module by --chef-list, selected by -c, given options by
 --chef-opt); every bad one (not a shared object, no entry point, another

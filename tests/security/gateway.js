@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gateway.js (security.gateway): nd-gateway's hardening, each refusal with the
 // right HTTP status or close code and each accepted case working:
 // --allow-origin (403 on the upgrade), --token-file (401 for WebSocket and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """seclib.py: what the security tests share: certificates made with the real
 nd-keygen, a hub on free loopback ports, and reading its SystemStatusChef
 through an (authorized) nd-print."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """security.curve: CURVE between kitchens, hub and eaters.
 
 A hub with --curve-secret/--curve-allow; certificates from nd-keygen. An

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """security.hostile: a rogue publisher at the hub's in port.
 
 While a normal kitchen replays a capture, nd-test-inject sends the hub random

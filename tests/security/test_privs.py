@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """security.privs: nd-snifty drops its privileges once the capture is open.
 
 1. Started as root capturing live on lo: after start, /proc/PID/status shows

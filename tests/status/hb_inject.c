@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hb_inject.c: a test tool that plays a hostile kitchen and gateway towards a
  * hub's in port: heartbeats that must be refused (not msgpack, not a map, no
  * boot_id, a name that lies, a bad topic, wrong frame counts, too big, too

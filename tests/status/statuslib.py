@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """statuslib.py: what the status tests share (on top of tests/lib/ndtest.py):
 a hub on free ports, a status watcher, the ss(8) oracle for who is connected
 from which port, a DNS query sender, and a WebSocket eater in node."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.eater_loss: no silent loss between the hub and its eaters (issue 18).
 
 Twenty kitchens replay the same capture at full speed (DNSLookupChef and

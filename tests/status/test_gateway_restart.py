@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.gateway_restart: nd-gateway is killed (SIGKILL) and started again on
 the same port. A WebSocket eater that reconnects by itself (as the web page
 does; the page itself is covered by gateway.browser) gets dumplings again, the

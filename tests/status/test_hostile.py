@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.hostile: heartbeats from a hostile peer (nd-test-hb-inject): every
 malformed one is refused and counted in invalid_dumplings_in, the hub keeps
 running, and the accepted one full of junk shows up cleaned (printable ASCII,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.hub_restart: the hub is killed (SIGKILL) and started again on the
 same ports. Without restarting anything else, within 5 s: dumplings from both
 live kitchens reach the native eater and the WebSocket eater behind nd-gateway

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.kitchen_restart: a kitchen killed with SIGKILL is gone from the
 hub's status within 3 heartbeats (--kitchen-timeout 3) while the other
 kitchen's dumplings keep flowing without a gap; started again it is listed

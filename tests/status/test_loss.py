@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.loss: real drops, counted exactly.
 
 1. Between kitchen and hub: the kitchen's TCP connection to the hub is killed

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.fields: two live kitchens and three eaters (two nd-print, one
 WebSocket eater behind nd-gateway when it is built) on one hub; every field of
 SystemStatusChef is checked against an oracle: the pids and ports from ss(8),

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """status.tools: nd-hubstatus and nd-hubdetails output, checked against the
 status dumplings themselves (as nd-print --json shows them): the one-line
 format with its numbers, "lost" when dumplings were lost (made real with

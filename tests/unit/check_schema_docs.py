@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """unit.schema_docs: the field tables in docs/protocol.md (between
 "<!-- schema: NAME begin -->" and "<!-- schema: NAME end -->") must be what
 schema_dump prints from the C tables; every ND_ST_* or ND_MD_* name of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* schema_dump: prints the field tables of netdumplings/status.h and the
  * metadata table of netdumplings/dumpling.h as the
  * Markdown tables docs/protocol.md holds between its "<!-- schema: NAME begin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_address.c: the addresses and endpoints every program takes (address.h):
  * which bind addresses and endpoints are well formed, what a bind address
  * stands for, loopback, and how peers are written. The expected forms are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_chefs.c: the built-in chefs driven through a real nd_kitchen with
  * hand-built packets (no pcap): ARP notes, the DNS table's bound and eviction,
  * PacketCountChef's order, ICMPCountChef's two maps, and the built-in table. */

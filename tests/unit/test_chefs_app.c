@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_chefs_app.c: the application-layer chefs (TLSClientHelloChef,
  * HTTPRequestChef, TopTalkersChef, DHCPChef) driven through a real nd_kitchen
  * with packets from the shared captures (values from tshark, as in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cli_env.c: configuration from the environment (nd_cli_env in cli.h):
  * which ND_* variables become which arguments, where they go, that flags win,
  * and which values are refused. */

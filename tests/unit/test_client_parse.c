@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_client_parse.c: the gateway's reading of a client's query-string
  * filters and first message (gateway/client_parse.c): what is taken, what is
  * refused with which close code and reason, and the strict UTF-8 check. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_dumpling.c: the dumpling body (dumpling.h): the seed's example end to
  * end, bodies encoded by hand from the msgpack spec, every rejection the
  * decoder makes, truncation at every length, and JSON conversion. */

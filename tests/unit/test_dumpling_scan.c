@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_dumpling_scan.c: the one-pass dumpling validator (nd_dumpling_scan,
  * and nd_dumpling_decode built on it) against the reference that unpacks with
  * msgpack-c and checks the objects (tests/lib/dumpling_ref.c). Random bodies

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_json_text.c: nd_dumpling_json_text (common/json_text.c) writes exactly
  * the bytes jansson writes for nd_dumpling_to_json, the oracle: on hand-made
  * edge cases, on randomised msgpack objects from a fixed seed, on many doubles,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_kitchen.c: the chef runtime (kitchen.h, chef.h): a tiny chef cooks per
  * packet and per interval, and every body served is decoded and checked. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_loss.c: nd_loss_t, an eater's per-topic loss counting (issue 18):
  * gaps in topic_sequence, tails from "$sent/" tables, a filtered eater that
  * sees only some topics, the whole stream counted when the hub's welcome says

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_lru.c: nd_lru_t, the bounded least-recently-used map: hits, misses,
  * eviction order and count, iteration order, reset, long and odd keys, many
  * keys, entry reuse once full, and the warning when a table starts forgetting. */

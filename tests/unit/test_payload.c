@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_payload.c: the msgpack builder (payload.h): exact bytes against the
  * msgpack spec, decoding by msgpack-c, UTF-8 and depth limits, and misuse. */
 #include <setjmp.h>

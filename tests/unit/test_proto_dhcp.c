@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_dhcp.c: the BOOTP/DHCPv4 parser (common/proto/dhcp.c) on a
  * hand-built DISCOVER (checked once with tshark: `-T fields
  * -e dhcp.option.dhcp -e dhcp.option.hostname -e dhcp.option.requested_ip_address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_dns.c: DNS name decoding (compression, bounds, presentation
  * form) and the header/question parser over UDP and TCP, on hand-built
  * messages and on the malicious captures' payloads. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_encap.c: the link layers, encapsulations and tunnels of issue
  * 14, dissected from real captures of the shared corpus (../corpus/captures,
  * next to ND_PCAPS), with expected values from tshark 4.0 (`tshark -r FILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_http.c: the HTTP request parser (common/proto/http.c) on the
  * shared capture (values from `tshark -r ndpi-http.pcapng -Y http.request
  * -T fields -e http.request.method -e http.host -e http.request.uri

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_layers.c: every dissector under common/proto/ on hand-built
  * packets: the fields it fills, and the same packet cut at every length. */
 #include "test_proto_util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_pcaps.c: dissection of the shared real captures, with expected
  * values taken from tshark 4.0 (`tshark -r FILE -T fields -e ...`, noted at
  * each case), and every packet of every capture, whole and cut at every

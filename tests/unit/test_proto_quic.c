@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_quic.c: QUIC Initial packets (common/proto/quic.c): the key
  * derivation against the test vectors of RFC 9001 Appendix A.1 and RFC 9369
  * Appendix A.1, and ClientHellos of real captures of the shared corpus

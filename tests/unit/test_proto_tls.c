@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_tls.c: the TLS ClientHello parser (common/proto/tls.c) on the
  * shared captures (values from `tshark -r CAPTURE -Y tls.handshake.type==1
  * -T fields -e tls.record.version -e tls.handshake.version

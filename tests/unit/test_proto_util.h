@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_proto_util.h: helpers shared by the test_proto_*.c unit tests: read one
  * packet of a shared capture, and dissect a packet cut at every length. */
 #ifndef TEST_PROTO_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_reasm.c: nd_reasm_*: a TCP flow's bytes in order, once each (first
  * copy wins), out-of-order segments held, holes given up after the hold time
  * or at a cap (and the parser told), unconsumed bytes kept, bodies skipped,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_stream.c: nd_stream_fresh(): each byte of a TCP flow read once,
  * first copy wins, out-of-order segments read when they fill a hole, and the
  * table bounded. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* address.h: the network addresses every program takes, read one way. To bind
  * (-a/--address): an IPv4 address, an IPv6 address with or without brackets, a
  * host or interface name, or * for every address of both families. To connect

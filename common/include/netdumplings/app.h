@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app.h: application-layer parsers (TLS ClientHello, HTTP request, DHCPv4) that
  * chefs call on a packet's payload (pkt->l7, pkt->l7_len). Unlike the layers in
  * packet.h they are not run for every packet: a chef that wants one calls it.

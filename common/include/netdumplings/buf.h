@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.h: a bounds-checked reader over untrusted bytes. Every dissector reads
  * packets only through this: a read past the end returns zero and sets a sticky
  * error flag instead of touching memory it does not own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chef.h: what a chef is. A chef turns packets into dumplings: it is a table of
  * callbacks (nd_chef_def_t) with state of its own, and it is handed an nd_cook_t
  * through which it makes its dumplings. Built-in chefs and plugin chefs use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chef_module.h: loading plugin chefs from shared objects (--chef-module).
  * A plugin is any .so that exports ND_CHEF_MODULE_SYMBOL, which
  * ND_CHEF_MODULE(...) in chef.h writes; docs/writing-chefs.md shows one. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h: what every netdumplings program shares on its command line: exit codes,
  * --version, names, numbers, and SIGINT/SIGTERM handling. */
 #ifndef ND_CLI_H

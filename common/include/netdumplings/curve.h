@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curve.h: ZeroMQ CURVE security for every netdumplings socket: loading czmq
  * certificates, making the hub's sockets CURVE servers with an allow-list
  * authenticator (a ZAP handler that counts what it refuses), and making the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dumpling.h: the dumpling on the wire (docs/protocol.md): a msgpack map
  * {"metadata": {"chef", "kitchen", "creation_time", "driver", ...}, "payload": any},
  * sent as two ZeroMQ frames: topic "<chef>/<kitchen>", body. */

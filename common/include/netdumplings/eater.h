@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* eater.h: the C eater library: connect a SUB socket to the hub's XPUB, have
  * the hub filter by chef, filter by kitchen here, decode and validate every
  * dumpling, count sequence gaps, and reconnect by itself. nd-print,

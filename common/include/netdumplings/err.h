@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.h: filling a caller's error buffer, the way every call that takes
  * (char *err, size_t errlen) reports why it failed: the library's, the
  * programs' and plugins' alike. */

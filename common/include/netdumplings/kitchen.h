@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kitchen.h: runs a set of chefs over dissected packets and hands every
  * dumpling they make, as topic + msgpack body, to a serve callback (nd-snifty
  * publishes it; tests and --stdout print it). */

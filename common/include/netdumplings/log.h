@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h: log lines with UTC ISO-8601 timestamps and levels, on stderr. */
 #ifndef ND_LOG_H
 #define ND_LOG_H

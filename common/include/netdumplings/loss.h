@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loss.h: counting the dumplings an eater never got, per kitchen, from the
  * per-topic sequence numbers ("topic_sequence") of the dumplings it receives
  * and the hub's "$sent/<kitchen>" tables of the last number sent on each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lru.h: a bounded map from byte strings to fixed-size values that forgets the
  * least recently used entry when full: what a chef keeps per host or per name
  * that the network, and so possibly an attacker, chooses.

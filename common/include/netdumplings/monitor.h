@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* monitor.h: ZeroMQ socket monitors, read one way everywhere: the eater's and
  * the gateway's hub connection, the hub's kitchens' and eaters' sockets. */
 #ifndef ND_MONITOR_H

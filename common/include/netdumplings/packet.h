@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* packet.h: one captured packet, dissected into every layer netdumplings knows.
  *
  * nd_packet_dissect() is the only entry point; it fills an nd_packet_t that the

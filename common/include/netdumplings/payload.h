@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* payload.h: build a msgpack value (a dumpling's payload, or a whole dumpling)
  * straight into a reusable buffer, with maps and arrays whose sizes need not be
  * known in advance.

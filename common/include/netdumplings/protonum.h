@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* protonum.h: the protocol numbers the dissectors dispatch on, in one place:
  * EtherTypes (IEEE 802 numbers, also what GRE, Geneve and the cooked
  * captures name their payload by) and IP protocol numbers (IANA). */

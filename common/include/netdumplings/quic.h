@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quic.h: the TLS ClientHello that a QUIC client sends in its Initial packets
  * (RFC 9000 17.2.2, RFC 9001 5; QUIC v2, RFC 9369; drafts 22-34), for chefs
  * that read UDP datagrams (pkt->l7). Initial packets are encrypted with keys

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reasm.h: a bounded TCP stream reassembler. A chef that parses a protocol
  * over TCP hands it every segment; it hands back, per directed flow, the
  * flow's bytes in order and contiguous, so that a request or message split

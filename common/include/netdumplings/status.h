@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.h: the keys of the hub's SystemStatusChef payload, in one place
  * (docs/protocol.md, "SystemStatusChef"). The hub writes its status by walking
  * these tables, readers (the gateway, nd-hubstatus, nd-hubdetails) use the

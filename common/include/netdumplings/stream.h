@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stream.h: which TCP segments carry bytes not seen before on their flow, so
  * that a chef reading a stream reads each byte once: a retransmitted or
  * duplicated segment is not read again, an out-of-order one is read when it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wire.h: small helpers for reading the two-frame messages of docs/protocol.md
  * off raw libzmq sockets. */
 #ifndef ND_WIRE_H

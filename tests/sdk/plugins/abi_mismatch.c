@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* abi_mismatch.c: a plugin built for a later chef ABI than this kitchen's: its
  * entry point refuses the kitchen's ABI, as ND_CHEF_MODULE's does. */
 #include "netdumplings/chef.h"

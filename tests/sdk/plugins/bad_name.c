@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bad_name.c: a plugin whose chef's name is not a valid name. */
 #define ND_CHEF_PLUGIN
 #include "netdumplings/chef.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* def_abi.c: a plugin whose entry point ignores the ABI it is given but whose
  * chef definition says it was built for another one. */
 #include "netdumplings/chef.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* empty.c: a plugin that holds no chefs. */
 #include "netdumplings/chef.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* failing.c: FailingChef, whose handlers always fail: the kitchen must report
  * it, switch it off and let the other chefs go on. */
 #define ND_CHEF_PLUGIN

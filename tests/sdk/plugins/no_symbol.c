@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* no_symbol.c: a shared object that is no chef plugin: it exports no
  * nd_chef_module(). */
 int nd_test_not_a_chef(void);
