@@ -215,8 +215,14 @@ def run(st, b, dark, expected, procs):
         log("# ND_HELLO_CHEF not set: the plugin chef part is not run")
 
     # Search: only matching names stay.
+    # The counts of kitchen tls as tshark gives them, once the page shows them
+    # (right after the selector changes, the table may still be the last one).
     choose_kitchen(b, "tls")
-    counts = {r[0]: int(r[1]) for r in b.js(ROWS, "#tls-counts tr")}
+    counts = dict(collections.Counter(
+        s(p["server_name"]) if p["server_name"] is not None else "(none)"
+        for p in payloads(expected["tls"], "TLSClientHelloChef")))
+    got = settled(b, "#tls-counts tr", lambda rows: {r[0]: int(r[1]) for r in rows}, counts)
+    check(got == counts, "TLS (tls) counts before the search: %r, want %r" % (got, counts))
     needle = sorted(n for n in counts if n != "(none)")[0]
     want = sum(n for name, n in counts.items() if needle in name)
     b.js("const s = document.getElementById('search'); s.value = arguments[0];"
