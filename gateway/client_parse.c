@@ -15,6 +15,7 @@ static const char s_bad_name[] = "filters take names of 1-64 characters [A-Za-z0
 static const char s_bad_list[] = "filters take at most 16 names of 1-64 characters [A-Za-z0-9_.-]";
 static const char s_bad_unit[] = "time_unit must be \"ms\" or \"s\"";
 static const char s_bad_loss[] = "loss must be 0 or 1";
+static const char s_bad_batch[] = "batch must be 0 or 1";
 
 /* "ms" or "s" into 'm' or 's'; 0 for anything else. */
 static char s_unit(const char *v, size_t len)
@@ -89,6 +90,12 @@ int gw_parse_query_arg(gw_filter_t *self, const char *arg, const char **reason)
             return GW_CLOSE_BAD_FIRST;
         }
         self->loss = arg[5] == '1';
+    } else if (strncmp(arg, "batch=", 6) == 0) {
+        if (strcmp(arg + 6, "1") != 0 && strcmp(arg + 6, "0") != 0) {
+            *reason = s_bad_batch;
+            return GW_CLOSE_BAD_FIRST;
+        }
+        self->batch = arg[6] == '1';
     }
     if (rc == 0)
         return 0;

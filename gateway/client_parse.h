@@ -24,6 +24,7 @@ typedef struct {
     size_t nkitchens;
     char time_unit; /* creation_time: 0 as the gateway's --time-unit, 'm' ms, 's' seconds */
     bool loss;      /* ?loss=1: served with holes when it lags, told {"$loss": ...} */
+    bool batch;     /* ?batch=1: a JSON array of messages per text frame */
 } gw_filter_t;
 
 /* An empty filter (everything) for an eater called "anonymous". */
@@ -36,7 +37,8 @@ bool gw_filter_wants(const gw_filter_t *self, const char *chef, const char *kitc
 /* One argument of the upgrade request's query string as lws hands it over
  * (split at '&' and ';', %-escapes and '+' decoded, a C string): "chef=NAME"
  * or "kitchen=NAME" adds NAME, "time_unit=ms|s" sets the client's unit of
- * creation_time, "loss=1|0" whether it wants to hear of its loss; other arguments (token=, ...) are
+ * creation_time, "loss=1|0" whether it wants to hear of its loss, "batch=1|0" whether
+ * it takes its messages as JSON arrays, several per text frame; other arguments (token=, ...) are
  * not ours. Returns 0, or the close code to use, with *reason set to a static string. */
 int gw_parse_query_arg(gw_filter_t *self, const char *arg, const char **reason);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ws.c: the libwebsockets protocol callback of nd-gateway: WebSocket eaters
  * (connect, optional first message with a name and filters, then one JSON
- * dumpling per text frame) and, on the same port, HTTP (handed to http.c).
- * Fan-out reads the shared ring (ring.c) from each client's own position. */
+ * dumpling per text frame, or with ?batch=1 a JSON array of them) and, on the same port, HTTP
+ * (handed to http.c). Fan-out reads the shared ring (ring.c) from each client's own position. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,14 +172,9 @@ static int s_write_alone(struct lws *wsi, const gw_msg_t *m, const s_text_t *t)
     return n < (int)t->len ? -1 : 0;
 }
 
-static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
+/* One frame per message, gathered into s_batch (the framing invariants). */
+static int s_write_frames(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t head)
 {
-    if (c->close_code) {
-        lws_close_reason(wsi, (enum lws_close_status)c->close_code,
-                         (unsigned char *)c->close_reason, strlen(c->close_reason));
-        return -1;
-    }
-    uint64_t head = gw_ring_head(gw->ring);
     int written = 0;
     size_t used = 0;
     /* What it lost since the last one, before the dumplings that follow. */
@@ -229,7 +224,86 @@ static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
         if (++written >= S_WRITE_BUDGET)
             break;
     }
-    if (s_flush(wsi, &used) < 0)
+    return s_flush(wsi, &used);
+}
+
+/* ?batch=1 (docs/protocol.md): what is ready for the client goes as the
+ * elements of one JSON array, each exactly the text of the message it would
+ * otherwise get alone, in one text frame per WRITEABLE that lws frames itself
+ * (LWS_WRITE_TEXT): one lws_write per callback. At most S_ARRAY_BYTES of
+ * text, unless its first element alone is bigger, and S_WRITE_BUDGET
+ * dumplings. */
+#define S_ARRAY_BYTES (256 * 1024)
+static unsigned char *s_array; /* LWS_PRE bytes of headroom, then s_array_size */
+static size_t s_array_size;
+
+static int s_array_room(size_t need)
+{
+    if (need <= s_array_size)
+        return 0;
+    size_t size = need < S_ARRAY_BYTES ? S_ARRAY_BYTES : need;
+    unsigned char *p = realloc(s_array, LWS_PRE + size);
+    if (!p)
+        return -1;
+    s_array = p;
+    s_array_size = size;
+    return 0;
+}
+
+static int s_write_array(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t head)
+{
+    if (s_array_room(S_ARRAY_BYTES) < 0)
+        return -1;
+    size_t used = 1;
+    int elements = 0, written = 0;
+    s_array[LWS_PRE] = '[';
+    if (c->filter.loss && c->lost != c->lost_told) {
+        used += (size_t)snprintf((char *)s_array + LWS_PRE + used, 64,
+                                 "{\"$loss\":{\"lost\":%llu}}", (unsigned long long)c->lost);
+        elements++;
+        c->lost_told = c->lost;
+    }
+    for (int scanned = 0; c->next_seq < head && scanned < S_SCAN_BUDGET && written < S_WRITE_BUDGET;
+         scanned++) {
+        const gw_msg_t *m = gw_ring_get(gw->ring, c->next_seq);
+        if (!m)
+            return -1; /* lagged: gw_ws_kick marks it before this can happen */
+        if (!gw_filter_wants(&c->filter, m->chef, m->kitchen)) {
+            c->next_seq++;
+            continue;
+        }
+        s_text_t t;
+        s_text(gw, c, m, &t);
+        size_t need = used + 1 + t.len + 1; /* ',', the element, ']' */
+        if (elements && need > S_ARRAY_BYTES)
+            break; /* m opens the next array */
+        if (s_array_room(need) < 0)
+            return -1;
+        if (elements)
+            s_array[LWS_PRE + used++] = ',';
+        s_text_copy(&t, s_array + LWS_PRE + used);
+        used += t.len;
+        elements++;
+        written++;
+        c->next_seq++;
+        c->delivered++;
+        gw->sent++;
+    }
+    if (!elements)
+        return 0;
+    s_array[LWS_PRE + used++] = ']';
+    return lws_write(wsi, s_array + LWS_PRE, used, LWS_WRITE_TEXT) < (int)used ? -1 : 0;
+}
+
+static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
+{
+    if (c->close_code) {
+        lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+                         (unsigned char *)c->close_reason, strlen(c->close_reason));
+        return -1;
+    }
+    uint64_t head = gw_ring_head(gw->ring);
+    if ((c->filter.batch ? s_write_array : s_write_frames)(gw, wsi, c, head) < 0)
         return -1;
     if (c->next_seq < head)
         lws_callback_on_writable(wsi);

@@ -3,6 +3,7 @@
 // each client gets is exactly the kitchen's dumplings (nd-snifty --stdout of
 // the same capture, creation_time aside), its values agree with tshark, chef
 // and kitchen filters work from the query string and from the first message,
+// a ?batch=1 client gets the same dumplings in order as JSON arrays,
 // the hub subscription narrows to the chefs asked for, and --time-unit s.
 'use strict';
 const path = require('path');
@@ -24,9 +25,12 @@ async function run() {
   const qkitchen = L.client(st.ws('?kitchen=k2'), { eater_name: 'qk' });
   const qboth = L.client(st.ws('?chef=ARPChef&chef=PacketCountChef&kitchen=k1'));
   const first = L.client(st.ws(), { eater_name: 'f', chef_filter: ['ARPChef'], kitchen_filter: ['k2'] });
-  const clients = [all, qchef, qkitchen, qboth, first];
+  // ?batch=1: JSON arrays of what the others get one message at a time.
+  const batched = L.client(st.ws('?batch=1'), { eater_name: 'batched' });
+  const batchedChef = L.client(st.ws('?batch=1&chef=DNSLookupChef&time_unit=s'));
+  const clients = [all, qchef, qkitchen, qboth, first, batched, batchedChef];
   await Promise.all(clients.map((c) => c.opened));
-  await L.waitFor(async () => (await L.metrics(st.port)).nd_gateway_clients === 5, 5000, '5 clients');
+  await L.waitFor(async () => (await L.metrics(st.port)).nd_gateway_clients === 7, 5000, '7 clients');
   // Two status dumplings after "" was subscribed: the path hub → gateway → client is live.
   await L.waitFor(() => all.messages.filter(isStatus).length >= 2, 10000, 'two SystemStatusChef dumplings');
 
@@ -78,6 +82,24 @@ async function run() {
     await L.waitFor(() => c.messages.length >= exp.length, 5000, what);
     L.checkEqual(c.messages, exp, 'filter ' + what + ' delivers exactly the matching dumplings');
   }
+
+  // ?batch=1: every message is an array of what an unbatched client gets, in order.
+  const flat = (c) => [].concat(...c.messages);
+  await L.waitFor(() => dumplingsOf({ messages: flat(batched) }).length >= want.length, 10000,
+    want.length + ' dumplings at the batched client');
+  L.check(batched.messages.every((a) => Array.isArray(a) && a.length > 0 &&
+    a.every((d) => d !== null && typeof d === 'object' && !Array.isArray(d))),
+  '?batch=1: every message is a non-empty JSON array of objects');
+  L.checkEqual(dumplingsOf({ messages: flat(batched) }), dumplingsOf(all),
+    '?batch=1: exactly the plain client\'s dumplings, creation_time included, in order');
+  const dnsAll = dumplingsOf(all).filter((d) => d.metadata.chef === 'DNSLookupChef');
+  await L.waitFor(() => flat(batchedChef).length >= dnsAll.length, 5000, 'the batched DNSLookupChef client');
+  L.checkEqual(flat(batchedChef).map(L.timeless), dnsAll.map(L.timeless),
+    '?batch=1&chef=DNSLookupChef&time_unit=s: exactly the matching dumplings, in order');
+  L.check(flat(batchedChef).every((d) => d.metadata.creation_time < Date.now() / 1000 + 1),
+    '?batch=1&time_unit=s: creation_time in seconds in the arrays');
+  L.log('?batch=1: ' + flat(batched).length + ' messages in ' + batched.messages.length + ' frames');
+
   await Promise.all(clients.map((c) => c.close()));
   await L.waitFor(async () => (await L.metrics(st.port)).nd_gateway_clients === 0, 5000, 'clients gone');
 

@@ -82,6 +82,8 @@ async function wsCases(st) {
     ['a bad chef_filter', '', (s) => s.write(frame(1, '{"eater_name":"x","chef_filter":["<script>"]}')), 4000],
     ['a bad chef in the query string', '?chef=%3Cscript%3E', () => {}, 4000],
     ['a bad loss in the query string', '?loss=yes', () => {}, 4000],
+    ['a bad batch in the query string', '?batch=yes', () => {}, 4000],
+    ['a batch other than 0 or 1', '?batch=2', () => {}, 4000],
   ];
   for (const [what, q, send, code] of cases) {
     const r = await rawClient(st.port, q);
@@ -108,7 +110,7 @@ async function wsCases(st) {
   L.check(talk.closed === null, 'messages after the first one are ignored, not fatal');
   await talk.close();
   const m = await L.metrics(st.port);
-  L.check(m.nd_gateway_clients_bad_input_total === 9, 'the 9 bad clients were counted', m.nd_gateway_clients_bad_input_total);
+  L.check(m.nd_gateway_clients_bad_input_total === 11, 'the 11 bad clients were counted', m.nd_gateway_clients_bad_input_total);
 }
 
 function rawHttp(port, request) {

@@ -19,6 +19,9 @@ through nd-snifty -> nd-shifty -> nd-gateway:
    for longer than --ping (so the gateway has both its frames and a ping
    queued behind a full socket) then reads on: its stream parses to the
    end, the ping comes between frames, and it gets every dumpling in order.
+
+The same holds for ?batch=1 clients (one JSON array per text frame, framed by
+lws itself): one that reads at once and one choked as above.
 """
 import base64
 import json
@@ -49,18 +52,18 @@ def ok(cond, what, detail=None):
 class Client(threading.Thread):
     """A raw WebSocket client that checks every frame it gets."""
 
-    def __init__(self, port, name, want, rcvbuf=None, offer_deflate=False, hold=None):
+    def __init__(self, port, name, want, rcvbuf=None, offer_deflate=False, hold=None, batch=False):
         super().__init__(daemon=True)
-        self.want, self.hold, self.name = want, hold, name
+        self.want, self.hold, self.name, self.batch = want, hold, name, batch
         self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.s.connect(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
         ext = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" if offer_deflate else ""
-        self.s.sendall(("GET /?chef=DNSLookupChef HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        self.s.sendall(("GET /?chef=DNSLookupChef%s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                         "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n"
-                        % (key, ext)).encode())
+                        % ("&batch=1" if batch else "", key, ext)).encode())
         head = b""
         while b"\r\n\r\n" not in head:
             c = self.s.recv(1)
@@ -141,10 +144,17 @@ class Client(threading.Thread):
                         except (UnicodeDecodeError, ValueError) as e:
                             self.bad("payload is not UTF-8 JSON: %s" % e)
                             break
-                        if not isinstance(d, dict) or not isinstance(d.get("metadata"), dict):
-                            self.bad("payload is not a dumpling: %r" % payload[:200])
-                        elif d["metadata"].get("chef") == "DNSLookupChef":
-                            self.got.append(d)
+                        if self.batch:
+                            if not isinstance(d, list) or not d:
+                                self.bad("?batch=1 payload is not a non-empty array: %r" % payload[:200])
+                                break
+                        else:
+                            d = [d]
+                        for e in d:
+                            if not isinstance(e, dict) or not isinstance(e.get("metadata"), dict):
+                                self.bad("payload is not a dumpling: %r" % payload[:200])
+                            elif e["metadata"].get("chef") == "DNSLookupChef":
+                                self.got.append(e)
         except OSError as e:
             self.bad("socket: %s" % e)
         finally:
@@ -173,8 +183,10 @@ def test(procs, argv):
     readers = [Client(st.port, "reader%d" % i, len(want)) for i in range(7)]
     deflate = Client(st.port, "deflate", len(want), offer_deflate=True)
     choked = Client(st.port, "choked", len(want), rcvbuf=4096, hold=hold)
+    batched = Client(st.port, "batched", len(want), batch=True)
+    choked_batched = Client(st.port, "choked-batched", len(want), rcvbuf=4096, hold=hold, batch=True)
     connected = time.monotonic()
-    clients = readers + [deflate, choked]
+    clients = readers + [deflate, choked, batched, choked_batched]
     ok("sec-websocket-extensions" not in deflate.head.lower(),
        "invariant 1: permessage-deflate offered, no extension accepted", deflate.head)
     for c in clients:
@@ -184,14 +196,15 @@ def test(procs, argv):
                     20, "the clients and their subscriptions at the hub")
 
     st.replay(pcap, "fr", *extra)
-    ndtest.wait_for(lambda: all(c.done.is_set() for c in readers + [deflate]), 60,
+    ndtest.wait_for(lambda: all(c.done.is_set() for c in readers + [deflate, batched]), 60,
                     "the reading clients to get every dumpling or fail")
     # The choked client must have been silent longer than --ping, so that a
     # ping waits behind its full socket too: that is the condition under
     # test, not a guess at how long something takes.
     ndtest.wait_for(lambda: time.monotonic() - connected > PING + 0.5, PING + 5, "the choked client's silence")
     hold.set()
-    ndtest.wait_for(choked.done.is_set, 60, "the choked client to read to the end")
+    ndtest.wait_for(lambda: choked.done.is_set() and choked_batched.done.is_set(), 60,
+                    "the choked clients to read to the end")
 
     for c in clients:
         ok(not c.errors, "invariant 2: %s: %d frames, %d bytes, every one whole and minimal"
@@ -199,8 +212,9 @@ def test(procs, argv):
         got = [ndtest.masked(d) for d in c.got]
         ok(got == want, "%s: every dumpling, in order, the same JSON as nd-snifty --stdout" % c.name,
            (len(got), len(want)))
-    ok(choked.pings >= 1, "invariant 3: the choked client's ping came between frames, after what lws "
-       "held for it (%d ping(s))" % choked.pings)
+    for c in (choked, choked_batched):
+        ok(c.pings >= 1, "invariant 3: %s: the ping came between frames, after what lws "
+           "held for it (%d ping(s))" % (c.name, c.pings))
     for c in clients:
         c.close()
     st.stop()

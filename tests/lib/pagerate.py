@@ -99,6 +99,10 @@ def run(procs, work, rate, seconds, log=print):
             cpu.append((m.get("ThreadTime", 0) - last.get("ThreadTime", 0)) / (t - t_last))
             heap.append(m["JSHeapUsedSize"])
             nodes.append(b.js("return document.getElementsByTagName('*').length;"))
+            # The performance log holds every WebSocket frame's payload: taken
+            # each second, or chromedriver refuses it at the end (its 256 MiB
+            # write buffer) once a few hundred MB reached the page.
+            b.console_errors()
             last, t_last = m, t
         rc = pub.wait(30)
         ndtest.check(rc == 0, "nd-test-pub-json exited %s: %s" % (rc, pub.stderr()))

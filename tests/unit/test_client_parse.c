@@ -188,6 +188,28 @@ static void test_time_unit(void **state)
     }
 }
 
+/* ?batch=1|0 (the query string only); anything else is refused with 4000. */
+static void test_batch(void **state)
+{
+    (void)state;
+    gw_filter_t f;
+    const char *why = NULL;
+    gw_filter_init(&f);
+    assert_false(f.batch);
+    assert_int_equal(gw_parse_query_arg(&f, "batch=1", &why), 0);
+    assert_true(f.batch);
+    assert_int_equal(gw_parse_query_arg(&f, "batch=0", &why), 0);
+    assert_false(f.batch);
+    const char *refused[] = {"batch=", "batch=2", "batch=yes", "batch=1 ", "batch=01"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        why = NULL;
+        assert_int_equal(gw_parse_query_arg(&f, refused[i], &why), GW_CLOSE_BAD_FIRST);
+        assert_string_equal(why, "batch must be 0 or 1");
+    }
+    assert_false(f.batch);
+    gw_filter_release(&f);
+}
+
 static void test_utf8(void **state)
 {
     static const struct {
@@ -222,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_first_too_many),
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_time_unit),
+        cmocka_unit_test(test_batch),
         cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
