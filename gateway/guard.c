@@ -181,7 +181,7 @@ static int s_refuse(struct lws *wsi, unsigned int status, const char *peer, cons
     return 1;
 }
 
-int gw_guard_upgrade(gw_t *gw, struct lws *wsi)
+int gw_guard_upgrade(const gw_ws_t *ws, struct lws *wsi)
 {
     char peer[64] = "?", origin[256];
     lws_get_peer_simple(wsi, peer, sizeof peer);
@@ -190,7 +190,7 @@ int gw_guard_upgrade(gw_t *gw, struct lws *wsi)
     if (!s_token_ok(wsi))
         return s_refuse(wsi, HTTP_STATUS_UNAUTHORIZED, peer, "missing or wrong access token");
     long same = 0;
-    for (const gw_client_t *c = gw->clients; c; c = c->next)
+    for (const gw_client_t *c = ws->clients; c; c = c->next)
         if (c->is_ws && strcmp(c->peer, peer) == 0)
             same++;
     if (same >= s_guard.per_ip)

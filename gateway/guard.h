@@ -58,7 +58,7 @@ bool gw_guard_tls(void);
 
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on; 1 means a
  * refusal status was sent. */
-int gw_guard_upgrade(gw_t *gw, struct lws *wsi);
+int gw_guard_upgrade(const gw_ws_t *ws, struct lws *wsi);
 
 /* An HTTP request for `uri`: 0 to serve it, or the status to refuse with. */
 unsigned int gw_guard_http(struct lws *wsi, const char *uri);

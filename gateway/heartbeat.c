@@ -25,6 +25,7 @@
 
 #include "netdumplings/address.h"
 #include "netdumplings/curve.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
 #define S_INTERVAL 1.0
@@ -40,16 +41,6 @@ static char *s_derive(const char *out)
     if (in)
         snprintf(in, n + 8, "%.*s:%d", (int)n, out, ND_PORT_HUB_IN);
     return in;
-}
-
-void gw_client_reg_id(const gw_client_t *c, char *buf, size_t size)
-{
-    snprintf(buf, size, "gw%ld.%llu", (long)getpid(), (unsigned long long)c->id);
-}
-
-const char *gw_client_reg_name(const gw_client_t *c)
-{
-    return nd_name_valid(c->filter.eater_name) ? c->filter.eater_name : "anonymous";
 }
 
 /* The client's TCP peer as the hub shows it: numeric host ("::ffff:" of an
@@ -69,12 +60,12 @@ static bool s_client_addr(const gw_client_t *c, char *host, size_t hsize, unsign
 }
 
 /* "eaters": every registered client (hub.c), at most GW_HB_MAX_EATERS. */
-static void s_pack_eaters(gw_t *gw, nd_payload_t *p)
+static void s_pack_eaters(const gw_ws_t *ws, nd_payload_t *p)
 {
     nd_pl_key(p, "eaters");
     nd_pl_array(p);
     size_t n = 0;
-    for (gw_client_t *c = gw->clients; c && n < GW_HB_MAX_EATERS; c = c->next) {
+    for (const gw_client_t *c = ws->clients; c && n < GW_HB_MAX_EATERS; c = c->next) {
         char id[ND_NAME_MAX + 1], host[INET6_ADDRSTRLEN];
         unsigned port = 0;
         if (!s_client_addr(c, host, sizeof host, &port))
@@ -92,18 +83,18 @@ static void s_pack_eaters(gw_t *gw, nd_payload_t *p)
     nd_pl_end(p);
 }
 
-static void s_send(gw_t *gw, const char *topic, size_t tlen, nd_payload_t *p)
+static void s_send(gw_hb_t *hb, const char *topic, size_t tlen, nd_payload_t *p)
 {
     if (nd_pl_error(p))
         return;
-    if (zmq_send(gw->hb_sock, topic, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(gw->hb_sock, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT) < 0)
+    if (zmq_send(hb->sock, topic, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(hb->sock, nd_pl_data(p), nd_pl_size(p), ZMQ_DONTWAIT) < 0)
         nd_debug("heartbeat not sent: %s", zmq_strerror(errno));
 }
 
 /* An eater heartbeat ("$eater/<name>/<id>", docs/protocol.md) up to its
  * "kitchens", which the caller adds before closing the map. */
-static void s_eater_begin(gw_t *gw, nd_payload_t *p, const char *name, const char *id,
+static void s_eater_begin(gw_hb_t *hb, nd_payload_t *p, const char *name, const char *id,
                           uint64_t received, uint64_t lost, uint64_t invalid, uint64_t suspicious)
 {
     nd_payload_reset(p);
@@ -112,9 +103,9 @@ static void s_eater_begin(gw_t *gw, nd_payload_t *p, const char *name, const cha
     nd_pl_kv_str(p, "eater_id", id);
     nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
     nd_pl_kv_str(p, "version", nd_version());
-    nd_pl_kv_double(p, "start_time", gw->hb_start_time);
+    nd_pl_kv_double(p, "start_time", hb->start_time);
     nd_pl_kv_double(p, "heartbeat_interval", S_INTERVAL);
-    nd_pl_kv_uint(p, "heartbeat_seq", gw->hb_seq);
+    nd_pl_kv_uint(p, "heartbeat_seq", hb->seq);
     nd_pl_kv_double(p, "time", nd_now());
     nd_pl_kv_uint(p, "received", received);
     nd_pl_kv_uint(p, "lost", lost);
@@ -122,119 +113,113 @@ static void s_eater_begin(gw_t *gw, nd_payload_t *p, const char *name, const cha
     nd_pl_kv_uint(p, "suspicious", suspicious);
 }
 
-int gw_heartbeat_open(gw_t *gw, char *err, size_t errlen)
+int gw_heartbeat_open(gw_hb_t *hb, void *zmq_ctx, const gw_opts_t *opts, char *err, size_t errlen)
 {
-    gw->hb_endpoint =
-        gw->hub_in_endpoint ? strdup(gw->hub_in_endpoint) : s_derive(gw->hub_endpoint);
-    if (!gw->hb_endpoint) {
-        snprintf(err, errlen, "cannot tell the hub's in port from '%s': give --hub-in",
-                 gw->hub_endpoint);
-        return -1;
-    }
-    nd_boot_id(gw->hb_boot_id);
-    gw->hb_start_time = nd_now();
+    hb->endpoint =
+        opts->hub_in_endpoint ? strdup(opts->hub_in_endpoint) : s_derive(opts->hub_endpoint);
+    if (!hb->endpoint)
+        return nd_errf(err, errlen, "cannot tell the hub's in port from '%s': give --hub-in",
+                       opts->hub_endpoint);
+    nd_boot_id(hb->boot_id);
+    hb->start_time = nd_now();
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     /* A valid name: [A-Za-z0-9_.-], at most 64. */
-    int n = snprintf(gw->hb_name, sizeof gw->hb_name, "nd-gateway.%.30s.%d", host, gw->port);
-    for (int i = 0; i < n && gw->hb_name[i]; i++)
-        if (!nd_name_validn(&gw->hb_name[i], 1))
-            gw->hb_name[i] = '-';
-    if (!(gw->hb_pl = nd_payload_new()) || !(gw->hb_sock = zmq_socket(gw->zmq_ctx, ZMQ_XPUB))) {
-        snprintf(err, errlen, "cannot create the heartbeat socket: %s", zmq_strerror(errno));
-        return -1;
-    }
+    int n = snprintf(hb->name, sizeof hb->name, "nd-gateway.%.30s.%d", host, opts->port);
+    for (int i = 0; i < n && hb->name[i]; i++)
+        if (!nd_name_validn(&hb->name[i], 1))
+            hb->name[i] = '-';
+    if (!(hb->pl = nd_payload_new()) || !(hb->sock = zmq_socket(zmq_ctx, ZMQ_XPUB)))
+        return nd_errf(err, errlen, "cannot create the heartbeat socket: %s", zmq_strerror(errno));
     /* Room for one round: its own two heartbeats and one per client listed. */
     int one = 1, zero = 0, hwm = 2 * (GW_HB_MAX_EATERS + 2);
-    zmq_setsockopt(gw->hb_sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(gw->hb_sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(gw->hb_sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
-    zmq_setsockopt(gw->hb_sock, ZMQ_IMMEDIATE, &one, sizeof one);
-    nd_zmq_ipv6(gw->hb_sock);
-    if (nd_curve_client_apply(gw->hb_sock, err, errlen) != 0)
+    zmq_setsockopt(hb->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(hb->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(hb->sock, ZMQ_XPUB_VERBOSER, &one, sizeof one);
+    zmq_setsockopt(hb->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    nd_zmq_ipv6(hb->sock);
+    if (nd_curve_client_apply(hb->sock, err, errlen) != 0)
         return -1;
-    if (zmq_connect(gw->hb_sock, gw->hb_endpoint) != 0) {
-        snprintf(err, errlen, "invalid hub in endpoint '%s': %s", gw->hb_endpoint,
-                 zmq_strerror(errno));
-        return -1;
-    }
-    gw->hb_next = nd_monotonic();
-    nd_info("heartbeat as %s to %s", gw->hb_name, gw->hb_endpoint);
+    if (zmq_connect(hb->sock, hb->endpoint) != 0)
+        return nd_errf(err, errlen, "invalid hub in endpoint '%s': %s", hb->endpoint,
+                       zmq_strerror(errno));
+    hb->next = nd_monotonic();
+    nd_info("heartbeat as %s to %s", hb->name, hb->endpoint);
     return 0;
 }
 
-void gw_heartbeat_close(gw_t *gw)
+void gw_heartbeat_close(gw_hb_t *hb)
 {
-    if (gw->hb_sock)
-        zmq_close(gw->hb_sock);
-    gw->hb_sock = NULL;
-    nd_payload_destroy(&gw->hb_pl);
-    free(gw->hb_endpoint);
-    gw->hb_endpoint = NULL;
+    if (hb->sock)
+        zmq_close(hb->sock);
+    hb->sock = NULL;
+    nd_payload_destroy(&hb->pl);
+    free(hb->endpoint);
+    hb->endpoint = NULL;
 }
 
-void gw_heartbeat_tick(gw_t *gw)
+void gw_heartbeat_tick(gw_hb_t *hb, const gw_hub_t *hub, const gw_ws_t *ws)
 {
-    if (!gw->hb_sock)
+    if (!hb->sock)
         return;
     /* The hub's subscription news: "\x01" when it listens, "\x00" when gone. */
-    bool was = gw->hb_subscribed > 0;
+    bool was = hb->subscribed > 0;
     for (;;) {
         zmq_msg_t m;
         zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, gw->hb_sock, ZMQ_DONTWAIT) < 0) {
+        if (zmq_msg_recv(&m, hb->sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&m);
             break;
         }
         const unsigned char *d = zmq_msg_data(&m);
         if (zmq_msg_size(&m) >= 1 && d[0] == 1)
-            gw->hb_subscribed++;
-        else if (zmq_msg_size(&m) >= 1 && d[0] == 0 && gw->hb_subscribed > 0)
-            gw->hb_subscribed--;
+            hb->subscribed++;
+        else if (zmq_msg_size(&m) >= 1 && d[0] == 0 && hb->subscribed > 0)
+            hb->subscribed--;
         zmq_msg_close(&m);
     }
-    bool ready = gw->hb_subscribed > 0;
+    bool ready = hb->subscribed > 0;
     double now = nd_monotonic();
-    if (!ready || (was && now < gw->hb_next))
+    if (!ready || (was && now < hb->next))
         return;
-    gw->hb_next = now + S_INTERVAL;
-    gw->hb_seq++;
-    nd_payload_t *p = gw->hb_pl;
+    hb->next = now + S_INTERVAL;
+    hb->seq++;
+    nd_payload_t *p = hb->pl;
     nd_payload_reset(p);
     nd_pl_map(p);
-    nd_pl_kv_str(p, "gateway_name", gw->hb_name);
+    nd_pl_kv_str(p, "gateway_name", hb->name);
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     nd_pl_kv_str(p, "hostname", host);
     nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
     nd_pl_kv_str(p, "version", nd_version());
-    nd_pl_kv_double(p, "start_time", gw->hb_start_time);
-    nd_pl_kv_str(p, "boot_id", gw->hb_boot_id);
+    nd_pl_kv_double(p, "start_time", hb->start_time);
+    nd_pl_kv_str(p, "boot_id", hb->boot_id);
     nd_pl_kv_double(p, "heartbeat_interval", S_INTERVAL);
-    nd_pl_kv_uint(p, "heartbeat_seq", gw->hb_seq);
+    nd_pl_kv_uint(p, "heartbeat_seq", hb->seq);
     nd_pl_kv_double(p, "time", nd_now());
-    nd_pl_kv_uint(p, "clients", gw->nclients);
-    nd_pl_kv_uint(p, "clients_lag_closed", gw->lag_closed);
+    nd_pl_kv_uint(p, "clients", ws->nclients);
+    nd_pl_kv_uint(p, "clients_lag_closed", ws->lag_closed);
     /* A lagging client is closed (4008), unless it asked for holes (?loss=1). */
-    nd_pl_kv_uint(p, "dumplings_lag_dropped", gw->lag_dropped);
-    nd_pl_kv_uint(p, "dumplings_out", gw->sent);
-    s_pack_eaters(gw, p);
+    nd_pl_kv_uint(p, "dumplings_lag_dropped", ws->lag_dropped);
+    nd_pl_kv_uint(p, "dumplings_out", ws->sent);
+    s_pack_eaters(ws, p);
     nd_pl_end(p);
     char topic[2 * ND_NAME_MAX + 16];
-    int tlen = snprintf(topic, sizeof topic, "$gateway/%s", gw->hb_name);
-    s_send(gw, topic, (size_t)tlen, p);
+    int tlen = snprintf(topic, sizeof topic, "$gateway/%s", hb->name);
+    s_send(hb, topic, (size_t)tlen, p);
 
     /* As an eater: what came from the hub and what did not (loss.c). */
     uint64_t received, lost, suspicious;
-    gw_loss_totals(gw->loss, &received, &lost, &suspicious);
+    gw_loss_totals(hub->loss, &received, &lost, &suspicious);
     char id[ND_NAME_MAX + 1];
     snprintf(id, sizeof id, "%ld", (long)getpid());
-    s_eater_begin(gw, p, "nd-gateway", id, received, lost, gw->invalid, suspicious);
+    s_eater_begin(hb, p, "nd-gateway", id, received, lost, hub->invalid, suspicious);
     nd_pl_key(p, "kitchens");
     nd_pl_array(p);
-    for (size_t i = 0; i < gw_loss_kitchen_count(gw->loss); i++) {
+    for (size_t i = 0; i < gw_loss_kitchen_count(hub->loss); i++) {
         uint64_t r, l;
-        const char *k = gw_loss_kitchen(gw->loss, i, &r, &l);
+        const char *k = gw_loss_kitchen(hub->loss, i, &r, &l);
         nd_pl_map(p);
         nd_pl_kv_str(p, "kitchen", k);
         nd_pl_kv_uint(p, "received", r);
@@ -244,20 +229,20 @@ void gw_heartbeat_tick(gw_t *gw)
     nd_pl_end(p);
     nd_pl_end(p);
     tlen = snprintf(topic, sizeof topic, "$eater/nd-gateway/%s", id);
-    s_send(gw, topic, (size_t)tlen, p);
+    s_send(hb, topic, (size_t)tlen, p);
 
     /* Each WebSocket eater under its own registration (hub.c): what it got
      * and what it lost, upstream or dropped here. */
     size_t n = 0;
-    for (gw_client_t *c = gw->clients; c && n < GW_HB_MAX_EATERS; c = c->next, n++) {
+    for (const gw_client_t *c = ws->clients; c && n < GW_HB_MAX_EATERS; c = c->next, n++) {
         gw_client_reg_id(c, id, sizeof id);
         const char *name = gw_client_reg_name(c);
-        s_eater_begin(gw, p, name, id, c->delivered, c->lost, 0, 0);
+        s_eater_begin(hb, p, name, id, c->delivered, c->lost, 0, 0);
         nd_pl_key(p, "kitchens");
         nd_pl_array(p);
         nd_pl_end(p);
         nd_pl_end(p);
         tlen = snprintf(topic, sizeof topic, "$eater/%s/%s", name, id);
-        s_send(gw, topic, (size_t)tlen, p);
+        s_send(hb, topic, (size_t)tlen, p);
     }
 }

@@ -115,13 +115,13 @@ static void s_metric(s_text_t *t, const char *name, const char *type, const char
 
 /* One counter per kitchen of the latest SystemStatusChef: `key` of its
  * info_from_kitchen, labelled with its name. */
-static void s_kitchen_metric(gw_t *gw, s_text_t *t, const char *name, const char *help,
+static void s_kitchen_metric(const gw_t *gw, s_text_t *t, const char *name, const char *help,
                              const char *key)
 {
     s_add(t, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
     size_t i;
     json_t *k;
-    json_array_foreach(gw->hub_kitchen_list, i, k)
+    json_array_foreach(gw->hub.status.kitchen_list, i, k)
     {
         json_t *info = json_object_get(k, ND_ST_INFO_FROM_KITCHEN);
         const char *kname = json_string_value(json_object_get(info, "kitchen_name"));
@@ -139,68 +139,68 @@ static void s_kitchen_metric(gw_t *gw, s_text_t *t, const char *name, const char
     }
 }
 
-static void s_metrics(gw_t *gw, s_text_t *t)
+static void s_metrics(const gw_t *gw, s_text_t *t)
 {
     s_metric(t, "nd_gateway_up", "gauge", "1 while nd-gateway runs.", 1);
     s_metric(t, "nd_gateway_hub_connected", "gauge",
-             "1 while the SUB socket is connected to the hub.", gw->hub_connected);
+             "1 while the SUB socket is connected to the hub.", gw->hub.connected);
     s_metric(
         t, "nd_gateway_hub_subscriptions", "gauge",
         "Subscriptions the gateway holds at the hub: topic prefixes and $eater/ registrations.",
-        (double)gw->nsubs);
+        (double)gw->hub.nsubs);
     s_metric(t, "nd_gateway_clients", "gauge", "WebSocket clients connected.",
-             (double)gw->nclients);
+             (double)gw->ws.nclients);
     s_metric(t, "nd_gateway_clients_accepted_total", "counter", "WebSocket clients ever accepted.",
-             (double)gw->accepted);
+             (double)gw->ws.accepted);
     s_metric(t, "nd_gateway_clients_rejected_total", "counter",
-             "WebSocket clients turned away by --max-clients.", (double)gw->rejected);
+             "WebSocket clients turned away by --max-clients.", (double)gw->ws.rejected);
     s_metric(t, "nd_gateway_clients_lagged_total", "counter",
              "WebSocket clients closed (4008) for falling behind the backlog.",
-             (double)gw->lag_closed);
+             (double)gw->ws.lag_closed);
     s_metric(t, "nd_gateway_clients_bad_input_total", "counter",
-             "WebSocket clients closed for a bad message.", (double)gw->bad_closed);
+             "WebSocket clients closed for a bad message.", (double)gw->ws.bad_closed);
     s_metric(t, "nd_gateway_dumplings_received_total", "counter",
-             "Valid dumplings received from the hub.", (double)gw->received);
+             "Valid dumplings received from the hub.", (double)gw->hub.received);
     s_metric(t, "nd_gateway_dumplings_dropped_total", "counter",
-             "Messages from the hub dropped as invalid.", (double)gw->invalid);
+             "Messages from the hub dropped as invalid.", (double)gw->hub.invalid);
     s_metric(t, "nd_gateway_dumplings_sent_total", "counter",
-             "JSON dumplings written to WebSocket clients (one per client).", (double)gw->sent);
+             "JSON dumplings written to WebSocket clients (one per client).", (double)gw->ws.sent);
     uint64_t received, lost, suspicious;
-    gw_loss_totals(gw->loss, &received, &lost, &suspicious);
+    gw_loss_totals(gw->hub.loss, &received, &lost, &suspicious);
     s_metric(t, "nd_gateway_dumplings_lost_total", "counter",
              "Dumplings the hub sent on the gateway's subscription that never reached it "
              "(per-topic sequence gaps and the hub's $sent/ tables).",
              (double)lost);
     s_metric(t, "nd_gateway_dumplings_lag_dropped_total", "counter",
              "Dumplings dropped for lagging ?loss=1 clients (one per client per dumpling).",
-             (double)gw->lag_dropped);
+             (double)gw->ws.lag_dropped);
     s_metric(t, "nd_gateway_backlog_capacity", "gauge", "Dumplings the shared ring holds.",
              (double)gw_ring_capacity(gw->ring));
     s_metric(t, "nd_gateway_uptime_seconds", "gauge", "Seconds since nd-gateway started.",
              nd_monotonic() - gw->started);
-    if (gw->has_status) {
+    if (gw->hub.status.seen) {
         s_metric(t, "nd_hub_dumplings_in_total", "counter",
-                 ND_ST_TOTAL_DUMPLINGS_IN S_FROM_STATUS ".", gw->hub_in);
+                 ND_ST_TOTAL_DUMPLINGS_IN S_FROM_STATUS ".", gw->hub.status.in);
         s_metric(t, "nd_hub_dumplings_out_total", "counter",
-                 ND_ST_TOTAL_DUMPLINGS_OUT S_FROM_STATUS ".", gw->hub_out);
+                 ND_ST_TOTAL_DUMPLINGS_OUT S_FROM_STATUS ".", gw->hub.status.out);
         s_metric(t, "nd_hub_uptime_seconds", "gauge", ND_ST_SERVER_UPTIME S_FROM_STATUS ".",
-                 gw->hub_uptime);
+                 gw->hub.status.uptime);
         s_metric(t, "nd_hub_kitchens", "gauge", ND_ST_DUMPLING_KITCHEN_COUNT S_FROM_STATUS ".",
-                 gw->hub_kitchens);
+                 gw->hub.status.kitchens);
         s_metric(t, "nd_hub_eaters", "gauge", ND_ST_DUMPLING_EATER_COUNT S_FROM_STATUS ".",
-                 gw->hub_eaters);
+                 gw->hub.status.eaters);
         s_metric(t, "nd_hub_subscriptions", "gauge", ND_ST_SUBSCRIPTIONS S_FROM_STATUS ".",
-                 gw->hub_subscriptions);
+                 gw->hub.status.subscriptions);
         s_metric(t, "nd_hub_capture_kernel_dropped_total", "counter",
                  ND_ST_TOTAL_PS_DROP S_FROM_STATUS
                  ": packets the kernel "
                  "dropped (capture ring full), every kitchen listed.",
-                 gw->hub_ps_drop);
+                 gw->hub.status.ps_drop);
         s_metric(t, "nd_hub_capture_interface_dropped_total", "counter",
                  ND_ST_TOTAL_PS_IFDROP S_FROM_STATUS ": packets the "
                                                      "interfaces dropped, every kitchen listed.",
-                 gw->hub_ps_ifdrop);
-        if (gw->hub_kitchen_list) {
+                 gw->hub.status.ps_ifdrop);
+        if (gw->hub.status.kitchen_list) {
             s_kitchen_metric(gw, t, "nd_kitchen_capture_kernel_dropped_total",
                              "A kitchen's ps_drop (its latest heartbeat, through the hub).",
                              "ps_drop");
@@ -256,7 +256,7 @@ static int s_serve_file(struct lws *wsi, const char *root_dir, const char *uri)
     return 0;
 }
 
-int gw_http_request(gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri)
+int gw_http_request(const gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri)
 {
     if (!c)
         return -1;
@@ -273,8 +273,8 @@ int gw_http_request(gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri)
         return s_respond(wsi, c, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", &t);
     }
     if (strcmp(uri, "/healthz") == 0) {
-        s_add(&t, "{\"hub_connected\":%s}\n", gw->hub_connected ? "true" : "false");
-        return s_respond(wsi, c, gw->hub_connected ? HTTP_STATUS_OK : 503, "application/json", &t);
+        s_add(&t, "{\"hub_connected\":%s}\n", gw->hub.connected ? "true" : "false");
+        return s_respond(wsi, c, gw->hub.connected ? HTTP_STATUS_OK : 503, "application/json", &t);
     }
 
     if (strcmp(uri, "/") == 0)
@@ -282,11 +282,11 @@ int gw_http_request(gw_t *gw, struct lws *wsi, gw_client_t *c, const char *uri)
     /* The page's libraries (Chart.js) come from where Debian installs them. */
     size_t vl = strlen(GW_VENDOR_PREFIX);
     if (strncmp(uri, GW_VENDOR_PREFIX, vl) == 0)
-        return s_serve_file(wsi, gw->vendor_root, uri + vl - 1);
-    return s_serve_file(wsi, gw->web_root, uri);
+        return s_serve_file(wsi, gw->opts.vendor_root, uri + vl - 1);
+    return s_serve_file(wsi, gw->opts.web_root, uri);
 }
 
-int gw_http_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
+int gw_http_writeable(struct lws *wsi, gw_client_t *c)
 {
     if (!c || !c->http_body)
         return 0;

@@ -121,7 +121,7 @@ uint64_t gw_loss_dumpling(gw_loss_t *self, const nd_dumpling_t *d)
 }
 
 void gw_loss_sent(gw_loss_t *self, const char *kitchen, const void *body, size_t len,
-                  gw_loss_fn *fn, void *arg)
+                  gw_lost_fn *fn, void *arg)
 {
     for (size_t i = 0; i < self->nchefs; i++) {
         uint64_t n = nd_loss_sent(self->chefs[i].loss, kitchen, body, len);

@@ -2,7 +2,8 @@
 /* ring.c: a fixed ring of JSON dumplings with sequence numbers. There is one
  * writer (the hub side) and a read position per client (gw_client_t.next_seq),
  * so fan-out never waits for anybody: a client whose position falls behind the
- * oldest held message has lagged, and ws.c closes it. The same shape as
+ * oldest held message has lagged, and ws.c closes it (or, for a ?loss=1
+ * client, moves it on when told of the eviction). The same shape as
  * libwebsockets' lws_ring with a tail per client, written out in sequence
  * numbers so the lag test is one comparison. */
 #include <stdlib.h>
@@ -14,9 +15,11 @@ struct gw_ring {
     gw_msg_t *slots;
     size_t capacity;
     uint64_t head; /* next sequence number to write */
+    gw_evict_fn *on_evict;
+    void *arg;
 };
 
-gw_ring_t *gw_ring_new(size_t capacity)
+gw_ring_t *gw_ring_new(size_t capacity, gw_evict_fn *on_evict, void *arg)
 {
     if (capacity == 0)
         return NULL;
@@ -30,6 +33,8 @@ gw_ring_t *gw_ring_new(size_t capacity)
     }
     self->capacity = capacity;
     self->head = 1;
+    self->on_evict = on_evict;
+    self->arg = arg;
     return self;
 }
 
@@ -48,6 +53,8 @@ void gw_ring_destroy(gw_ring_t **self_p)
 void gw_ring_push(gw_ring_t *self, gw_msg_t *msg)
 {
     gw_msg_t *slot = &self->slots[self->head % self->capacity];
+    if (self->head > self->capacity && self->on_evict)
+        self->on_evict(self->arg, self->head - self->capacity);
     free(slot->buf);
     *slot = *msg;
     msg->buf = NULL;

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* ws.c: the libwebsockets protocol callback of nd-gateway: WebSocket eaters
  * (connect, optional first message with a name and filters, then one JSON
- * dumpling per text frame, or with ?batch=1 a JSON array of them) and, on the same port, HTTP
- * (handed to http.c). Fan-out reads the shared ring (ring.c) from each client's own position. */
+ * dumpling per text frame, or with ?batch=1 a JSON array of them) and, on
+ * the same port, HTTP (handed to http.c). Fan-out reads the ring (ring.c)
+ * from each client's own position. It writes only gw_ws_t and the clients;
+ * main.c hears from it through the hooks it gave gw_ws_init. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gateway.h"
 #include "guard.h"
 #include "netdumplings/cli.h"
+#include "netdumplings/dumpling.h"
 #include "netdumplings/log.h"
 #include "netdumplings/payload.h"
 
@@ -21,6 +25,48 @@
 static gw_t *s_gw(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
+}
+
+/* What the clients want changed: main.c resubscribes at the hub now, so that
+ * the hub does not drop what a new client wants. */
+static void s_changed(gw_ws_t *ws)
+{
+    ws->changed = true;
+    if (ws->on_change)
+        ws->on_change(ws->hook_arg);
+}
+
+void gw_ws_init(gw_ws_t *ws, const gw_opts_t *opts, const gw_ring_t *ring,
+                void (*on_change)(void *arg), void (*on_room)(void *arg), void *arg)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->opts = opts;
+    ws->ring = ring;
+    ws->on_change = on_change;
+    ws->on_room = on_room;
+    ws->hook_arg = arg;
+}
+
+void gw_ws_start(gw_ws_t *ws, struct lws_context *lws)
+{
+    ws->lws = lws;
+}
+
+bool gw_ws_take_changed(gw_ws_t *ws)
+{
+    bool changed = ws->changed;
+    ws->changed = false;
+    return changed;
+}
+
+void gw_client_reg_id(const gw_client_t *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "gw%ld.%llu", (long)getpid(), (unsigned long long)c->id);
+}
+
+const char *gw_client_reg_name(const gw_client_t *c)
+{
+    return nd_name_valid(c->filter.eater_name) ? c->filter.eater_name : "anonymous";
 }
 
 /* ?chef=A&chef=B&kitchen=k1 on the upgrade request: lws has split the query
@@ -40,22 +86,22 @@ static int s_parse_query(struct lws *wsi, gw_client_t *c, const char **reason)
 }
 
 /* Closes from inside a receive callback: the close frame carries code and reason. */
-static int s_refuse(gw_t *gw, struct lws *wsi, gw_client_t *c, int code, const char *reason)
+static int s_refuse(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, int code, const char *reason)
 {
     static nd_ratelimit_t rl;
-    gw->bad_closed++;
+    ws->bad_closed++;
     nd_log_limited(&rl, 5, ND_LOG_INFO, "closing client %s: %d %s", c->peer, code, reason);
     lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
     return -1;
 }
 
-static int s_receive(gw_t *gw, struct lws *wsi, gw_client_t *c, const void *in, size_t len)
+static int s_receive(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, const void *in, size_t len)
 {
     if (lws_frame_is_binary(wsi))
-        return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+        return s_refuse(ws, wsi, c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
                         "binary messages are not accepted");
     if (c->rx_len + len > GW_MAX_CLIENT_MSG)
-        return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+        return s_refuse(ws, wsi, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
                         "message larger than 4096 bytes");
     if (!c->rx) {
         c->rx = malloc(GW_MAX_CLIENT_MSG);
@@ -70,16 +116,15 @@ static int s_receive(gw_t *gw, struct lws *wsi, gw_client_t *c, const void *in, 
     size_t n = c->rx_len;
     c->rx_len = 0;
     if (!nd_utf8_valid(c->rx, n))
-        return s_refuse(gw, wsi, c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
+        return s_refuse(ws, wsi, c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
     if (c->got_first)
         return 0; /* eaters may talk; only the first message means something */
     c->got_first = true;
     const char *why = NULL;
     int code = gw_parse_first_message(&c->filter, (const char *)c->rx, n, &why);
     if (code)
-        return s_refuse(gw, wsi, c, code, why);
-    gw->subs_dirty = true;
-    gw_hub_resubscribe(gw);
+        return s_refuse(ws, wsi, c, code, why);
+    s_changed(ws);
     nd_info("eater '%s' at %s: %zu chef and %zu kitchen filters", c->filter.eater_name, c->peer,
             c->filter.nchefs, c->filter.nkitchens);
     return 0;
@@ -134,13 +179,14 @@ typedef struct {
     size_t head_len, value_len, tail_len, len;
 } s_text_t;
 
-static void s_text(const gw_t *gw, const gw_client_t *c, const gw_msg_t *m, s_text_t *t)
+static void s_text(const gw_ws_t *ws, const gw_client_t *c, const gw_msg_t *m, s_text_t *t)
 {
     static nd_strbuf_t value; /* lws's one service thread only */
     const unsigned char *text = m->buf + LWS_PRE;
-    bool other = c->filter.time_unit && (c->filter.time_unit == 's') != gw->seconds;
+    bool other = c->filter.time_unit && (c->filter.time_unit == 's') != ws->opts->seconds;
     value.len = 0;
-    if (!other || m->ct_len == 0 || nd_json_creation_time(m->ct_ms, !gw->seconds, &value) != 0) {
+    if (!other || m->ct_len == 0 ||
+        nd_json_creation_time(m->ct_ms, !ws->opts->seconds, &value) != 0) {
         *t = (s_text_t){text, NULL, NULL, m->len, 0, 0, m->len};
         return;
     }
@@ -173,7 +219,7 @@ static int s_write_alone(struct lws *wsi, const gw_msg_t *m, const s_text_t *t)
 }
 
 /* One frame per message, gathered into s_batch (the framing invariants). */
-static int s_write_frames(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t head)
+static int s_write_frames(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, uint64_t head)
 {
     int written = 0;
     size_t used = 0;
@@ -191,7 +237,7 @@ static int s_write_frames(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t he
     /* Every write is followed by a choke check and nothing is written while
      * lws still holds part of an earlier one: lws would only queue it. */
     for (int scanned = 0; c->next_seq < head && scanned < S_SCAN_BUDGET; scanned++) {
-        const gw_msg_t *m = gw_ring_get(gw->ring, c->next_seq);
+        const gw_msg_t *m = gw_ring_get(ws->ring, c->next_seq);
         if (!m)
             return -1; /* lagged: gw_ws_kick marks it before this can happen */
         if (!gw_filter_wants(&c->filter, m->chef, m->kitchen)) {
@@ -199,7 +245,7 @@ static int s_write_frames(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t he
             continue;
         }
         s_text_t t;
-        s_text(gw, c, m, &t);
+        s_text(ws, c, m, &t);
         bool big = 10 + t.len > S_BATCH; /* too big to gather: a frame of its own */
         if (used && (big || used + 10 + t.len > S_BATCH)) {
             if (s_flush(wsi, &used) < 0)
@@ -209,7 +255,7 @@ static int s_write_frames(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t he
         }
         c->next_seq++;
         c->delivered++;
-        gw->sent++;
+        ws->sent++;
         if (big) {
             if (s_write_alone(wsi, m, &t) < 0)
                 return -1;
@@ -250,7 +296,7 @@ static int s_array_room(size_t need)
     return 0;
 }
 
-static int s_write_array(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t head)
+static int s_write_array(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, uint64_t head)
 {
     if (s_array_room(S_ARRAY_BYTES) < 0)
         return -1;
@@ -265,7 +311,7 @@ static int s_write_array(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t hea
     }
     for (int scanned = 0; c->next_seq < head && scanned < S_SCAN_BUDGET && written < S_WRITE_BUDGET;
          scanned++) {
-        const gw_msg_t *m = gw_ring_get(gw->ring, c->next_seq);
+        const gw_msg_t *m = gw_ring_get(ws->ring, c->next_seq);
         if (!m)
             return -1; /* lagged: gw_ws_kick marks it before this can happen */
         if (!gw_filter_wants(&c->filter, m->chef, m->kitchen)) {
@@ -273,7 +319,7 @@ static int s_write_array(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t hea
             continue;
         }
         s_text_t t;
-        s_text(gw, c, m, &t);
+        s_text(ws, c, m, &t);
         size_t need = used + 1 + t.len + 1; /* ',', the element, ']' */
         if (elements && need > S_ARRAY_BYTES)
             break; /* m opens the next array */
@@ -287,7 +333,7 @@ static int s_write_array(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t hea
         written++;
         c->next_seq++;
         c->delivered++;
-        gw->sent++;
+        ws->sent++;
     }
     if (!elements)
         return 0;
@@ -295,23 +341,21 @@ static int s_write_array(gw_t *gw, struct lws *wsi, gw_client_t *c, uint64_t hea
     return lws_write(wsi, s_array + LWS_PRE, used, LWS_WRITE_TEXT) < (int)used ? -1 : 0;
 }
 
-static int s_writeable(gw_t *gw, struct lws *wsi, gw_client_t *c)
+static int s_writeable(gw_ws_t *ws, struct lws *wsi, gw_client_t *c)
 {
     if (c->close_code) {
         lws_close_reason(wsi, (enum lws_close_status)c->close_code,
                          (unsigned char *)c->close_reason, strlen(c->close_reason));
         return -1;
     }
-    uint64_t head = gw_ring_head(gw->ring);
-    if ((c->filter.batch ? s_write_array : s_write_frames)(gw, wsi, c, head) < 0)
+    uint64_t head = gw_ring_head(ws->ring);
+    if ((c->filter.batch ? s_write_array : s_write_frames)(ws, wsi, c, head) < 0)
         return -1;
     if (c->next_seq < head)
         lws_callback_on_writable(wsi);
-    /* The hub side waited for room in the ring; this client just made some. */
-    if (gw->throttled) {
-        gw->throttled = false;
-        lws_sul_schedule(gw->lws, 0, &gw->tick, gw_tick, 1);
-    }
+    /* The hub side may be waiting for room in the ring; this client made some. */
+    if (ws->on_room)
+        ws->on_room(ws->hook_arg);
     return 0;
 }
 
@@ -327,33 +371,33 @@ static void s_mark_closing(gw_client_t *c, int code, const char *reason)
 
 static void s_kick_later(lws_sorted_usec_list_t *sul)
 {
-    gw_t *gw = lws_container_of(sul, gw_t, kick);
-    gw->kick_pending = false;
-    gw_ws_kick(gw);
+    gw_ws_t *ws = lws_container_of(sul, gw_ws_t, kick);
+    ws->kick_pending = false;
+    gw_ws_kick(ws);
 }
 
-void gw_ws_kick(gw_t *gw)
+void gw_ws_kick(gw_ws_t *ws)
 {
     lws_usec_t now = lws_now_usecs();
-    if (now - gw->kicked_at < GW_KICK_US) {
-        if (!gw->kick_pending) {
-            gw->kick_pending = true;
-            lws_sul_schedule(gw->lws, 0, &gw->kick, s_kick_later, gw->kicked_at + GW_KICK_US - now);
+    if (now - ws->kicked_at < GW_KICK_US) {
+        if (!ws->kick_pending) {
+            ws->kick_pending = true;
+            lws_sul_schedule(ws->lws, 0, &ws->kick, s_kick_later, ws->kicked_at + GW_KICK_US - now);
         }
         return;
     }
-    gw->kicked_at = now;
-    uint64_t head = gw_ring_head(gw->ring), oldest = gw_ring_oldest(gw->ring);
-    for (gw_client_t *c = gw->clients; c; c = c->next) {
+    ws->kicked_at = now;
+    uint64_t head = gw_ring_head(ws->ring), oldest = gw_ring_oldest(ws->ring);
+    for (gw_client_t *c = ws->clients; c; c = c->next) {
         if (c->close_code)
             continue;
         if (c->next_seq < oldest && c->filter.loss) {
             c->next_seq = oldest; /* not reached: gw_ws_evict moved it on */
             lws_callback_on_writable(c->wsi);
         } else if (c->next_seq < oldest) {
-            gw->lag_closed++;
+            ws->lag_closed++;
             nd_warn("closing client %s ('%s'): lagged more than %zu dumplings behind", c->peer,
-                    c->filter.eater_name, gw_ring_capacity(gw->ring));
+                    c->filter.eater_name, gw_ring_capacity(ws->ring));
             s_mark_closing(c, GW_CLOSE_LAGGING, "lagging");
         } else if (c->next_seq < head) {
             lws_callback_on_writable(c->wsi);
@@ -361,15 +405,15 @@ void gw_ws_kick(gw_t *gw)
     }
 }
 
-size_t gw_ws_room(gw_t *gw)
+size_t gw_ws_room(const gw_ws_t *ws)
 {
     /* The pace is set by the clients that cannot take a hole; ?loss=1 ones
      * only when there are no others (they are served with holes rather
      * than hold the others back: a choked one may even have jumped ahead,
      * its last batch taken whole into lws's buffer). */
-    uint64_t head = gw_ring_head(gw->ring), lead = 0, loss_lead = 0;
+    uint64_t head = gw_ring_head(ws->ring), lead = 0, loss_lead = 0;
     bool any = false;
-    for (gw_client_t *c = gw->clients; c; c = c->next)
+    for (const gw_client_t *c = ws->clients; c; c = c->next)
         if (!c->close_code) {
             if (c->filter.loss) {
                 if (c->next_seq > loss_lead)
@@ -384,27 +428,28 @@ size_t gw_ws_room(gw_t *gw)
         any = true;
         lead = loss_lead;
     }
-    size_t cap = gw_ring_capacity(gw->ring);
+    size_t cap = gw_ring_capacity(ws->ring);
     if (!any)
         return cap;
     uint64_t behind = head - lead;
     return behind >= cap ? 0 : cap - (size_t)behind;
 }
 
-void gw_ws_evict(gw_t *gw, uint64_t seq)
+void gw_ws_evict(void *arg, uint64_t seq)
 {
-    if (seq < gw->loss_min)
+    gw_ws_t *ws = arg;
+    if (seq < ws->loss_min)
         return; /* no ?loss=1 client is that far behind */
     /* A lagger skips a sixteenth of the ring at once, so that this scan of
      * the clients happens once per that many dumplings, not for each; but
      * never past the client furthest ahead, which paces the ring
      * (gw_ws_room): there is room, so that one is past `seq`. */
-    uint64_t skip = gw_ring_capacity(gw->ring) / 16, lead = seq + 1;
-    for (gw_client_t *c = gw->clients; c; c = c->next)
+    uint64_t skip = gw_ring_capacity(ws->ring) / 16, lead = seq + 1;
+    for (gw_client_t *c = ws->clients; c; c = c->next)
         if (!c->close_code && c->next_seq > lead)
             lead = c->next_seq;
     uint64_t min = UINT64_MAX;
-    for (gw_client_t *c = gw->clients; c; c = c->next) {
+    for (gw_client_t *c = ws->clients; c; c = c->next) {
         if (!c->filter.loss || c->close_code)
             continue;
         if (c->next_seq <= seq) {
@@ -413,24 +458,25 @@ void gw_ws_evict(gw_t *gw, uint64_t seq)
                 end = lead;
             uint64_t n = 0;
             for (uint64_t s = c->next_seq; s < end; s++) {
-                const gw_msg_t *m = gw_ring_get(gw->ring, s);
+                const gw_msg_t *m = gw_ring_get(ws->ring, s);
                 if (m && gw_filter_wants(&c->filter, m->chef, m->kitchen))
                     n++;
             }
             c->next_seq = end;
             c->dropped += n;
             c->lost += n;
-            gw->lag_dropped += n;
+            ws->lag_dropped += n;
         }
         if (c->next_seq < min)
             min = c->next_seq;
     }
-    gw->loss_min = min;
+    ws->loss_min = min;
 }
 
-void gw_ws_upstream_lost(gw_t *gw, const char *chef, const char *kitchen, uint64_t n)
+void gw_ws_upstream_lost(void *arg, const char *chef, const char *kitchen, uint64_t n)
 {
-    for (gw_client_t *c = gw->clients; c; c = c->next)
+    gw_ws_t *ws = arg;
+    for (gw_client_t *c = ws->clients; c; c = c->next)
         if (!c->close_code && gw_filter_wants(&c->filter, chef, kitchen)) {
             c->lost += n;
             if (c->filter.loss)
@@ -438,14 +484,14 @@ void gw_ws_upstream_lost(gw_t *gw, const char *chef, const char *kitchen, uint64
         }
 }
 
-void gw_ws_close_all(gw_t *gw, int code, const char *reason)
+void gw_ws_close_all(gw_ws_t *ws, int code, const char *reason)
 {
-    for (gw_client_t *c = gw->clients; c; c = c->next)
+    for (gw_client_t *c = ws->clients; c; c = c->next)
         if (!c->close_code)
             s_mark_closing(c, code, reason);
 }
 
-static void s_established(gw_t *gw, struct lws *wsi, gw_client_t *c)
+static void s_established(gw_ws_t *ws, struct lws *wsi, gw_client_t *c)
 {
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
@@ -454,74 +500,74 @@ static void s_established(gw_t *gw, struct lws *wsi, gw_client_t *c)
     lws_get_peer_simple(wsi, ip, sizeof ip);
     snprintf(c->peer, sizeof c->peer, "%s", ip);
     /* A new eater sees dumplings from now on, not the ring's history. */
-    c->next_seq = gw_ring_head(gw->ring);
-    if (gw->nclients >= (size_t)gw->max_clients) {
-        gw->rejected++;
-        nd_warn("refusing client %s: --max-clients %ld reached", c->peer, gw->max_clients);
+    c->next_seq = gw_ring_head(ws->ring);
+    if (ws->nclients >= (size_t)ws->opts->max_clients) {
+        ws->rejected++;
+        nd_warn("refusing client %s: --max-clients %ld reached", c->peer, ws->opts->max_clients);
         s_mark_closing(c, 1013, "too many clients");
         return;
     }
     c->is_ws = true;
-    c->next = gw->clients;
-    gw->clients = c;
-    gw->nclients++;
-    c->id = ++gw->accepted;
+    c->next = ws->clients;
+    ws->clients = c;
+    ws->nclients++;
+    c->id = ++ws->accepted;
     c->since = nd_now();
-    gw->subs_dirty = true;
     const char *why = NULL;
     int code = s_parse_query(wsi, c, &why);
     if (code) {
-        gw->bad_closed++;
+        ws->bad_closed++;
         s_mark_closing(c, code, why);
     }
-    if (c->filter.loss && c->next_seq < gw->loss_min)
-        gw->loss_min = c->next_seq; /* gw_ws_evict looks out for it */
-    gw_hub_resubscribe(gw);         /* at once: the hub should not drop what this client wants */
-    nd_debug("client %s connected (%zu now)", c->peer, gw->nclients);
+    if (c->filter.loss && c->next_seq < ws->loss_min)
+        ws->loss_min = c->next_seq; /* gw_ws_evict looks out for it */
+    s_changed(ws);
+    nd_debug("client %s connected (%zu now)", c->peer, ws->nclients);
 }
 
-static void s_closed(gw_t *gw, gw_client_t *c)
+static void s_closed(gw_ws_t *ws, gw_client_t *c)
 {
     if (c->is_ws) {
-        for (gw_client_t **p = &gw->clients; *p; p = &(*p)->next)
+        for (gw_client_t **p = &ws->clients; *p; p = &(*p)->next)
             if (*p == c) {
                 *p = c->next;
                 break;
             }
-        gw->nclients--;
-        gw->subs_dirty = true;
+        ws->nclients--;
+        ws->changed = true; /* the next tick resubscribes */
         c->is_ws = false;
-        nd_debug("client %s closed (%zu left)", c->peer, gw->nclients);
+        nd_debug("client %s closed (%zu left)", c->peer, ws->nclients);
     }
     gw_filter_release(&c->filter);
     free(c->rx);
     c->rx = NULL;
 }
 
-static int s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                      size_t len)
+int gw_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                   size_t len)
 {
     gw_t *gw = s_gw(wsi);
+    gw_ws_t *ws = &gw->ws; /* the one part this file writes */
     gw_client_t *c = user;
 
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
-        s_established(gw, wsi, c);
+        s_established(ws, wsi, c);
         break;
     case LWS_CALLBACK_RECEIVE:
-        return s_receive(gw, wsi, c, in, len);
+        return s_receive(ws, wsi, c, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        return s_writeable(gw, wsi, c);
+        return s_writeable(ws, wsi, c);
     case LWS_CALLBACK_CLOSED:
-        s_closed(gw, c);
+        s_closed(ws, c);
         break;
 
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return gw_guard_upgrade(gw, wsi); /* origin, token, clients per address */
+        return gw_guard_upgrade(ws, wsi); /* origin, token, clients per address */
     case LWS_CALLBACK_HTTP:
         return gw_http_request(gw, wsi, c, in);
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        return gw_http_writeable(gw, wsi, c);
+        return gw_http_writeable(wsi, c);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         if (lws_http_transaction_completed(wsi))
             return -1;
@@ -531,25 +577,8 @@ static int s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         if (c)
             gw_http_cleanup(c);
         break;
-
-    /* The hub's ZMQ_FD, adopted as a raw file: readable means "look at the socket". */
-    case LWS_CALLBACK_RAW_RX_FILE:
-        if (!gw_hub_drain(gw, GW_DRAIN_BATCH))
-            lws_sul_schedule(gw->lws, 0, &gw->tick, gw_tick, 1); /* the rest, soon */
-        gw_ws_kick(gw);
-        break;
-    case LWS_CALLBACK_RAW_CLOSE_FILE:
-        gw->zmq_wsi = NULL;
-        break;
-
     default:
         break;
     }
     return 0;
 }
-
-const struct lws_protocols gw_protocols[] = {
-    /* First, so that eaters that name no subprotocol (all netdumplings eaters) land here. */
-    {"netdumplings", s_callback, sizeof(gw_client_t), GW_MAX_CLIENT_MSG, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
-};
