@@ -10,6 +10,7 @@
 
 #include "netdumplings/chef.h"
 #include "netdumplings/cli.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 #include "netdumplings/lru.h"
 
@@ -48,10 +49,8 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
         0)
         return -1;
     s_state_t *self = nd_lru_new((size_t)max, sizeof(s_host_t));
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!self)
+        return nd_errf(err, errlen, "out of memory");
     nd_lru_warn_evictions(self, "ARPChef", "hosts");
     *state = self;
     return 0;

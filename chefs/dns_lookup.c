@@ -10,6 +10,7 @@
 #include "netdumplings/app.h"
 #include "netdumplings/chef.h"
 #include "netdumplings/cli.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 #include "netdumplings/lru.h"
 #include "netdumplings/reasm.h"
@@ -86,18 +87,15 @@ static int s_parse_ports(const char *key, const char *text, uint16_t *ports, siz
         char *end;
         long port = strtol(s, &end, 10);
         if (end == s || port < 1 || port > 65535 || (*end && *end != ',' && *end != '+') ||
-            *nports == S_MAX_PORTS) {
-            snprintf(err, errlen, "%s must be 1 to %d port numbers separated by ',', not '%s'", key,
-                     S_MAX_PORTS, text);
-            return -1;
-        }
+            *nports == S_MAX_PORTS)
+            return nd_errf(err, errlen,
+                           "%s must be 1 to %d port numbers separated by ',', not '%s'", key,
+                           S_MAX_PORTS, text);
         ports[(*nports)++] = (uint16_t)port;
         s = *end ? end + 1 : end;
     }
-    if (*nports == 0) {
-        snprintf(err, errlen, "%s must name at least one port", key);
-        return -1;
-    }
+    if (*nports == 0)
+        return nd_errf(err, errlen, "%s must name at least one port", key);
     return 0;
 }
 
@@ -127,8 +125,7 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
     s_state_t *self = calloc(1, sizeof *self);
     if (!self || !(self->seen = nd_lru_new((size_t)max, sizeof(s_seen_t)))) {
         s_destroy(self);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        return nd_errf(err, errlen, "out of memory");
     }
     if (!(self->reasm = nd_chef_reasm(opts, err, errlen))) {
         s_destroy(self);

@@ -9,6 +9,7 @@
 
 #include "netdumplings/app.h"
 #include "netdumplings/chef.h"
+#include "netdumplings/err.h"
 #include "netdumplings/reasm.h"
 
 typedef struct {
@@ -19,10 +20,8 @@ typedef struct {
 static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t errlen)
 {
     s_state_t *self = calloc(1, sizeof *self);
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!self)
+        return nd_errf(err, errlen, "out of memory");
     if (!(self->reasm = nd_chef_reasm(opts, err, errlen))) {
         free(self);
         return -1;

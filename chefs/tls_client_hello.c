@@ -13,6 +13,7 @@
 
 #include "netdumplings/app.h"
 #include "netdumplings/chef.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 #include "netdumplings/quic.h"
 #include "netdumplings/stream.h"
@@ -86,8 +87,7 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
     if (!self || !(self->stream = nd_stream_new((size_t)max)) ||
         !(self->quic = nd_quic_new((size_t)quic_flows, S_QUIC_TIMEOUT))) {
         s_destroy(self);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        return nd_errf(err, errlen, "out of memory");
     }
     self->quic_port = quic_port;
     *state = self;

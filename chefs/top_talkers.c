@@ -12,6 +12,7 @@
 
 #include "netdumplings/chef.h"
 #include "netdumplings/cli.h"
+#include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
 #define S_DEFAULT_N "10"
@@ -195,8 +196,7 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
             s_table_free(&self->convs);
         }
         free(self);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        return nd_errf(err, errlen, "out of memory");
     }
     self->n = (size_t)n;
     if (getrandom(&self->key, sizeof self->key, 0) != (ssize_t)sizeof self->key)

@@ -10,11 +10,11 @@
  *     nd-snifty -i eth0 --chef-module ./hello_chef.so -c HelloChef --chef-opt HelloChef:greeting=hi
  */
 #define ND_CHEF_PLUGIN /* this file is a plugin: ND_CHEF_MODULE below exports it */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <netdumplings/chef.h>
+#include <netdumplings/err.h>
 
 /* The chef's own state: made by create, handed to every callback. */
 typedef struct {
@@ -26,15 +26,12 @@ static int hello_create(void **state, const nd_chef_opts_t *opts, char *err, siz
 {
     /* --chef-opt HelloChef:greeting=VALUE, "hello" when not given. */
     const char *greeting = nd_chef_opt(opts, "greeting", "hello");
-    if (strlen(greeting) >= sizeof((hello_t *)0)->greeting) {
-        snprintf(err, errlen, "greeting is too long (at most 31 characters)");
-        return -1; /* nd-snifty stops with this message and exit code 2 */
-    }
+    if (strlen(greeting) >= sizeof((hello_t *)0)->greeting)
+        /* nd-snifty stops with this message and exit code 2 */
+        return nd_errf(err, errlen, "greeting is too long (at most 31 characters)");
     hello_t *self = calloc(1, sizeof *self);
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!self)
+        return nd_errf(err, errlen, "out of memory");
     strcpy(self->greeting, greeting);
     *state = self;
     return 0;

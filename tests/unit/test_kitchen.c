@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "netdumplings/dumpling.h"
+#include "netdumplings/err.h"
 #include "netdumplings/kitchen.h"
 #include "netdumplings/log.h"
 
@@ -65,9 +66,8 @@ static int s_tiny_create(void **state, const nd_chef_opts_t *opts, char *err, si
         return -1;
     t->tag = nd_chef_opt(opts, "tag", "none");
     if (strcmp(t->tag, "refuse") == 0) {
-        snprintf(err, errlen, "tag refuse refused");
         free(t);
-        return -1;
+        return nd_errf(err, errlen, "tag refuse refused");
     }
     *state = t;
     return 0;
