@@ -60,7 +60,11 @@ def skip_if_missing():
 
 
 class Browser:
-    def __init__(self, work_dir, width=1280, height=1000, dark=False):
+    def __init__(self, work_dir, width=1280, height=1000, dark=False, network_log=True):
+        """network_log: keep Chromium's performance log (every request, and
+        every WebSocket frame's payload: DevTools instrumentation that costs
+        the page's main thread per frame). The rate measurement turns it off
+        to measure the page as its users run it; requests() is then empty."""
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -74,7 +78,11 @@ class Browser:
             opts.add_argument(a)
         if dark:
             opts.add_argument("--force-dark-mode")
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+        prefs = {"browser": "ALL"}
+        if network_log:
+            prefs["performance"] = "ALL"
+        opts.set_capability("goog:loggingPrefs", prefs)
+        self.network_log = network_log
         log = os.path.join(work_dir, "chromedriver.log")
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_path=log), options=opts)
         self.driver.set_page_load_timeout(30)
@@ -99,7 +107,7 @@ class Browser:
     def _drain_logs(self):
         for e in self.driver.get_log("browser"):
             self._console.append(e)
-        for e in self.driver.get_log("performance"):
+        for e in self.driver.get_log("performance") if self.network_log else []:
             try:
                 m = json.loads(e["message"])["message"]
             except (ValueError, KeyError):

@@ -70,12 +70,22 @@ def metrics(b):
     return {x["name"]: x["value"] for x in m}
 
 
+def retained_heap(b):
+    """The JS heap after a full garbage collection: what the page keeps, not
+    where the collector's sawtooth happens to be."""
+    b.driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
+    return metrics(b)["JSHeapUsedSize"]
+
+
 def run(procs, work, rate, seconds, log=print):
     """Streams rate dumplings/s for `seconds` into the page; samples Chromium
     every second. Returns {sent, received, lagged, busy: [per second fraction],
-    heap: [bytes per second], nodes: [DOM nodes], console_errors, caught_up_s}."""
+    heap: [bytes per second], retained: [heap after a forced GC at 10 s and
+    when the stream ended], nodes: [DOM nodes], console_errors, caught_up_s}."""
     st = gwstack.Stack(procs)
-    b = browser.Browser(work, width=1400, height=1000)
+    # Without the network log: DevTools copying each frame's payload is not
+    # the page's cost (browser.py); console errors still come.
+    b = browser.Browser(work, width=1400, height=1000, network_log=False)
     try:
         b.get(st.url())
         b.wait_js("document.getElementById('conn-status').textContent === 'live'", 10, "the page to go live")
@@ -87,7 +97,7 @@ def run(procs, work, rate, seconds, log=print):
             f.write("".join(json.dumps(d) + "\n" for d in mix()))
         pub = procs.start("nd-test-pub-json", ["sh", "-c", 'exec "$0" "$@" < "%s"' % lines,
                                                os.environ["ND_PUB_JSON"], st.hub_in, rate, count])
-        busy, cpu, heap, nodes = [], [], [], []
+        busy, cpu, heap, nodes, retained = [], [], [], [], []
         last, t_last = metrics(b), time.monotonic()
         t0 = t_last
         while pub.running() and time.monotonic() - t0 < seconds + 30:
@@ -99,11 +109,13 @@ def run(procs, work, rate, seconds, log=print):
             cpu.append((m.get("ThreadTime", 0) - last.get("ThreadTime", 0)) / (t - t_last))
             heap.append(m["JSHeapUsedSize"])
             nodes.append(b.js("return document.getElementsByTagName('*').length;"))
-            # The performance log holds every WebSocket frame's payload: taken
-            # each second, or chromedriver refuses it at the end (its 256 MiB
-            # write buffer) once a few hundred MB reached the page.
-            b.console_errors()
-            last, t_last = m, t
+            b.console_errors()  # taken as it comes
+            if len(busy) == 10:
+                retained.append(retained_heap(b))
+                m = metrics(b)  # the collection is not the next second's work
+            last, t_last = m, time.monotonic()
+        if retained:
+            retained.append(retained_heap(b))  # and when the stream ended
         rc = pub.wait(30)
         ndtest.check(rc == 0, "nd-test-pub-json exited %s: %s" % (rc, pub.stderr()))
         t_end = time.monotonic()
@@ -131,7 +143,7 @@ def run(procs, work, rate, seconds, log=print):
         log("page: %d/s for %d s: received %d of %d, caught up %.1f s after the end" %
             (rate, seconds, received, count, caught))
         return {"rate": rate, "seconds": seconds, "sent": count, "received": received,
-                "all_received": ok, "shown": shown, "lagged": lagged, "busy": busy, "cpu": cpu, "heap": heap,
+                "all_received": ok, "shown": shown, "lagged": lagged, "busy": busy, "cpu": cpu, "heap": heap, "retained": retained,
                 "nodes": nodes, "console_errors": errors, "caught_up_s": caught,
                 "dialogs": b.dialogs()}
     finally:
