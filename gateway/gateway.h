@@ -106,8 +106,9 @@ typedef struct gw_client {
  * Each part is written by one file and read by the others. Dumplings flow
  * one way: hub.c pushes them into the ring, ws.c reads them out to the
  * clients. main.c owns the loop, the timer and the ring, and is the only
- * file that calls across parts: hub.c and ws.c never call each other, and
- * ws.c reaches main.c only through the hooks main.c gives it. */
+ * file that makes one part act on another: hub.c and ws.c never call each
+ * other, ws.c reaches main.c only through the hooks main.c gives it, and
+ * heartbeat.c, http.c and guard.c only read the others' state. */
 
 /* The options: written by main.c before the loop, read by all. */
 typedef struct {
