@@ -12,12 +12,8 @@
 #include <sys/socket.h>
 
 #include "netdumplings/lru.h"
-
-/* A segment this far from the flow's next byte is another connection on the
- * same ports (its SYN not seen): the flow starts again. */
-#define S_FAR (1u << 30)
-#define S_TCP_SYN 0x02
-#define S_TCP_RST 0x04
+#include "netdumplings/protonum.h"
+#include "tcpflow.h"
 
 typedef struct s_seg {
     struct s_seg *next;
@@ -44,18 +40,12 @@ typedef struct {
 
 struct nd_reasm {
     nd_reasm_limits_t lim;
-    nd_lru_t *flows; /* key: s_key(), value: s_flow_t */
+    nd_lru_t *flows; /* key: nd_flow_key(), value: s_flow_t */
     nd_reasm_stats_t stats;
     nd_reasm_fn *fn; /* of the call in progress */
     void *arg;
     nd_reasm_flow_t flow; /* the flow being delivered */
 };
-
-/* a - b in serial arithmetic: negative when a is before b. */
-static int64_t s_diff(uint32_t a, uint32_t b)
-{
-    return (int64_t)(int32_t)(a - b);
-}
 
 nd_reasm_limits_t nd_reasm_defaults(void)
 {
@@ -129,26 +119,9 @@ void nd_reasm_destroy(nd_reasm_t **self_p)
     *self_p = NULL;
 }
 
-/* The directed flow's key: family, addresses (only their own bytes) and ports. */
-static size_t s_key(const nd_packet_t *pkt, uint8_t *key)
-{
-    size_t alen = pkt->src.family == AF_INET6 ? 16 : 4;
-    size_t o = 0;
-    key[o++] = (uint8_t)pkt->src.family;
-    memcpy(key + o, pkt->src.bytes, alen);
-    o += alen;
-    memcpy(key + o, pkt->dst.bytes, alen);
-    o += alen;
-    key[o++] = (uint8_t)(pkt->sport >> 8);
-    key[o++] = (uint8_t)pkt->sport;
-    key[o++] = (uint8_t)(pkt->dport >> 8);
-    key[o++] = (uint8_t)pkt->dport;
-    return o;
-}
-
 /* ---- Delivery ------------------------------------------------------------ */
 
-/* The flow of a key (s_key()), at capture time ts, for the parser. */
+/* The flow of a key (nd_flow_key()), at capture time ts, for the parser. */
 static void s_key_flow(nd_reasm_t *self, const uint8_t *key, size_t len, double ts)
 {
     nd_reasm_flow_t *fl = &self->flow;
@@ -278,7 +251,7 @@ static void s_drain(nd_reasm_t *self, s_flow_t *f)
  * that comes first): what was unconsumed is useless, delivery resumes there. */
 static void s_give_up(nd_reasm_t *self, s_flow_t *f, uint32_t to)
 {
-    if (f->held && s_diff(f->held->seq, to) < 0)
+    if (f->held && nd_tcp_seq_diff(f->held->seq, to) < 0)
         to = f->held->seq;
     self->stats.gaps++;
     uint32_t hole = to - f->next;
@@ -320,17 +293,17 @@ static bool s_hold(nd_reasm_t *self, s_flow_t *f, uint32_t seq, const uint8_t *d
     /* First the cost of the pieces between the held segments. */
     size_t cost = 0;
     uint32_t at = seq, end = seq + (uint32_t)len;
-    for (s_seg_t *s = f->held; s && s_diff(at, end) < 0; s = s->next) {
+    for (s_seg_t *s = f->held; s && nd_tcp_seq_diff(at, end) < 0; s = s->next) {
         uint32_t s_end = s->seq + s->len;
-        if (s_diff(s_end, at) <= 0)
+        if (nd_tcp_seq_diff(s_end, at) <= 0)
             continue;
-        if (s_diff(s->seq, at) > 0) {
-            uint32_t piece_end = s_diff(s->seq, end) < 0 ? s->seq : end;
+        if (nd_tcp_seq_diff(s->seq, at) > 0) {
+            uint32_t piece_end = nd_tcp_seq_diff(s->seq, end) < 0 ? s->seq : end;
             cost += S_SEG_COST((size_t)(piece_end - at));
         }
         at = s_end;
     }
-    if (s_diff(at, end) < 0)
+    if (nd_tcp_seq_diff(at, end) < 0)
         cost += S_SEG_COST((size_t)(end - at));
     if (cost == 0) {
         self->stats.retransmitted++;
@@ -342,14 +315,14 @@ static bool s_hold(nd_reasm_t *self, s_flow_t *f, uint32_t seq, const uint8_t *d
     self->stats.out_of_order++;
     s_seg_t **link = &f->held;
     at = seq;
-    while (s_diff(at, end) < 0) {
-        while (*link && s_diff((*link)->seq + (*link)->len, at) <= 0)
+    while (nd_tcp_seq_diff(at, end) < 0) {
+        while (*link && nd_tcp_seq_diff((*link)->seq + (*link)->len, at) <= 0)
             link = &(*link)->next;
-        if (*link && s_diff((*link)->seq, at) <= 0) { /* at is inside it: skip it */
+        if (*link && nd_tcp_seq_diff((*link)->seq, at) <= 0) { /* at is inside it: skip it */
             at = (*link)->seq + (*link)->len;
             continue;
         }
-        uint32_t piece_end = *link && s_diff((*link)->seq, end) < 0 ? (*link)->seq : end;
+        uint32_t piece_end = *link && nd_tcp_seq_diff((*link)->seq, end) < 0 ? (*link)->seq : end;
         size_t n = (size_t)(piece_end - at);
         s_seg_t *p = malloc(S_SEG_COST(n));
         if (!p)
@@ -372,12 +345,12 @@ static bool s_hold(nd_reasm_t *self, s_flow_t *f, uint32_t seq, const uint8_t *d
 static void s_place(nd_reasm_t *self, s_flow_t *f, uint32_t seq, const uint8_t *data, size_t len,
                     double ts)
 {
-    if (s_diff(seq + (uint32_t)len, f->next) <= 0) {
+    if (nd_tcp_seq_diff(seq + (uint32_t)len, f->next) <= 0) {
         self->stats.retransmitted++;
         return;
     }
     while (len > 0) {
-        int64_t d = s_diff(seq, f->next);
+        int64_t d = nd_tcp_seq_diff(seq, f->next);
         if (d < 0) { /* delivered already: first copy wins */
             if ((uint64_t)-d >= len)
                 return;
@@ -389,8 +362,8 @@ static void s_place(nd_reasm_t *self, s_flow_t *f, uint32_t seq, const uint8_t *
         if (d == 0) {
             /* Up to the first held segment: its bytes came first. */
             size_t n = len;
-            if (f->held && (uint64_t)s_diff(f->held->seq, f->next) < n)
-                n = (size_t)s_diff(f->held->seq, f->next);
+            if (f->held && (uint64_t)nd_tcp_seq_diff(f->held->seq, f->next) < n)
+                n = (size_t)nd_tcp_seq_diff(f->held->seq, f->next);
             f->next += (uint32_t)n;
             s_push(self, f, data, n);
             data += n;
@@ -459,13 +432,13 @@ void nd_reasm_packet(nd_reasm_t *self, const nd_packet_t *pkt, nd_reasm_fn *fn, 
 {
     if (!ND_HAS(pkt, ND_L_TCP))
         return;
-    bool syn = pkt->tcp_flags & S_TCP_SYN, rst = pkt->tcp_flags & S_TCP_RST;
+    bool syn = pkt->tcp_flags & ND_TCP_SYN, rst = pkt->tcp_flags & ND_TCP_RST;
     if (pkt->l7_len == 0 && !syn && !rst)
         return;
     self->fn = fn;
     self->arg = arg;
-    uint8_t key[1 + 16 + 16 + 4];
-    size_t klen = s_key(pkt, key);
+    uint8_t key[ND_FLOW_KEY_MAX];
+    size_t klen = nd_flow_key(pkt, key);
     s_flow_t *f = s_lookup(self, key, klen, syn || pkt->l7_len, pkt->ts);
     if (!f)
         return; /* out of memory, or an RST on a flow not known */
@@ -481,8 +454,8 @@ void nd_reasm_packet(nd_reasm_t *self, const nd_packet_t *pkt, nd_reasm_fn *fn, 
     }
     /* The payload starts after the SYN's own sequence number. */
     uint32_t start = pkt->tcp_seq + (syn ? 1u : 0u);
-    if (syn || !f->live || s_diff(start, f->next) > (int64_t)S_FAR ||
-        s_diff(start, f->next) < -(int64_t)S_FAR) {
+    if (syn || !f->live || nd_tcp_seq_diff(start, f->next) > (int64_t)ND_TCP_FAR ||
+        nd_tcp_seq_diff(start, f->next) < -(int64_t)ND_TCP_FAR) {
         if (f->live)
             s_flush(self, f);
         s_start(f, pkt, start, syn);

@@ -10,11 +10,8 @@
 #include <sys/socket.h>
 
 #include "netdumplings/lru.h"
-
-/* A segment starting this far from what the flow has seen is not the same
- * connection (ports reused without a SYN seen): the flow starts afresh. */
-#define S_FAR (1u << 30)
-#define S_TCP_SYN 0x02
+#include "netdumplings/protonum.h"
+#include "tcpflow.h"
 
 typedef struct {
     uint32_t from, to; /* [from, to): not seen yet */
@@ -29,15 +26,9 @@ typedef struct {
 } s_flow_t;
 
 struct nd_stream {
-    nd_lru_t *flows; /* key: s_key(), value: s_flow_t */
+    nd_lru_t *flows; /* key: nd_flow_key(), value: s_flow_t */
     nd_stream_stats_t stats;
 };
-
-/* a - b in serial arithmetic: negative when a is before b. */
-static int64_t s_diff(uint32_t a, uint32_t b)
-{
-    return (int64_t)(int32_t)(a - b);
-}
 
 nd_stream_t *nd_stream_new(size_t max_flows)
 {
@@ -59,23 +50,6 @@ void nd_stream_destroy(nd_stream_t **self_p)
     nd_lru_destroy(&(*self_p)->flows);
     free(*self_p);
     *self_p = NULL;
-}
-
-/* The directed flow's key: family, addresses (only their own bytes) and ports. */
-static size_t s_key(const nd_packet_t *pkt, uint8_t *key)
-{
-    size_t alen = pkt->src.family == AF_INET6 ? 16 : 4;
-    size_t o = 0;
-    key[o++] = (uint8_t)pkt->src.family;
-    memcpy(key + o, pkt->src.bytes, alen);
-    o += alen;
-    memcpy(key + o, pkt->dst.bytes, alen);
-    o += alen;
-    key[o++] = (uint8_t)(pkt->sport >> 8);
-    key[o++] = (uint8_t)pkt->sport;
-    key[o++] = (uint8_t)(pkt->dport >> 8);
-    key[o++] = (uint8_t)pkt->dport;
-    return o;
 }
 
 static void s_restart(s_flow_t *f, uint32_t high, double ts)
@@ -106,9 +80,9 @@ static void s_fill(nd_stream_t *self, s_flow_t *f, size_t i, uint32_t start, uin
     s_hole_t h = f->holes[i];
     memmove(f->holes + i, f->holes + i + 1, (f->nholes - i - 1) * sizeof f->holes[0]);
     f->nholes--;
-    if (s_diff(start, h.from) > 0)
+    if (nd_tcp_seq_diff(start, h.from) > 0)
         s_add_hole(self, f, h.from, start);
-    if (s_diff(end, h.to) < 0)
+    if (nd_tcp_seq_diff(end, h.to) < 0)
         s_add_hole(self, f, end, h.to);
 }
 
@@ -116,11 +90,11 @@ bool nd_stream_fresh(nd_stream_t *self, const nd_packet_t *pkt)
 {
     if (!ND_HAS(pkt, ND_L_TCP))
         return false;
-    bool syn = pkt->tcp_flags & S_TCP_SYN;
+    bool syn = pkt->tcp_flags & ND_TCP_SYN;
     if (pkt->l7_len == 0 && !syn)
         return false;
-    uint8_t key[1 + 16 + 16 + 4];
-    size_t klen = s_key(pkt, key);
+    uint8_t key[ND_FLOW_KEY_MAX];
+    size_t klen = nd_flow_key(pkt, key);
     bool inserted = false;
     s_flow_t *f = nd_lru_get(self->flows, key, klen, &inserted);
     uint64_t evicted = nd_lru_evicted(self->flows);
@@ -142,8 +116,8 @@ bool nd_stream_fresh(nd_stream_t *self, const nd_packet_t *pkt)
         return false;
     self->stats.segments++;
     f->last = pkt->ts;
-    int64_t d = s_diff(start, f->high);
-    if (d > (int64_t)S_FAR || d < -(int64_t)S_FAR) {
+    int64_t d = nd_tcp_seq_diff(start, f->high);
+    if (d > (int64_t)ND_TCP_FAR || d < -(int64_t)ND_TCP_FAR) {
         s_restart(f, end, pkt->ts);
         return true;
     }
@@ -156,9 +130,10 @@ bool nd_stream_fresh(nd_stream_t *self, const nd_packet_t *pkt)
         return true;
     }
     for (size_t i = 0; i < f->nholes; i++) {
-        if (s_diff(start, f->holes[i].from) >= 0 && s_diff(start, f->holes[i].to) < 0) {
+        if (nd_tcp_seq_diff(start, f->holes[i].from) >= 0 &&
+            nd_tcp_seq_diff(start, f->holes[i].to) < 0) {
             s_fill(self, f, i, start, end);
-            if (s_diff(end, f->high) > 0)
+            if (nd_tcp_seq_diff(end, f->high) > 0)
                 f->high = end;
             self->stats.filled++;
             return true;
@@ -166,7 +141,7 @@ bool nd_stream_fresh(nd_stream_t *self, const nd_packet_t *pkt)
     }
     /* Its first byte was seen: first copy wins. Bytes it has past the
      * highest seen are not read either; they count as seen. */
-    if (s_diff(end, f->high) > 0)
+    if (nd_tcp_seq_diff(end, f->high) > 0)
         f->high = end;
     self->stats.retransmitted++;
     return false;

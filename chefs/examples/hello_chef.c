@@ -15,6 +15,7 @@
 
 #include <netdumplings/chef.h>
 #include <netdumplings/err.h>
+#include <netdumplings/protonum.h>
 
 /* The chef's own state: made by create, handed to every callback. */
 typedef struct {
@@ -46,8 +47,7 @@ static void hello_destroy(void *state)
 static int hello_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 {
     hello_t *self = state;
-    const uint8_t syn = 0x02, ack = 0x10;
-    if (!ND_HAS(pkt, ND_L_TCP) || (pkt->tcp_flags & (syn | ack)) != syn)
+    if (!ND_HAS(pkt, ND_L_TCP) || (pkt->tcp_flags & (ND_TCP_SYN | ND_TCP_ACK)) != ND_TCP_SYN)
         return 0;
     self->connections++;
 

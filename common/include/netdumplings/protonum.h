@@ -36,4 +36,11 @@
 #define ND_IPPROTO_DSTOPTS 60
 #define ND_IPPROTO_MPLS 137 /* MPLS in IP, RFC 4023 */
 
+/* TCP flags (nd_packet_t.tcp_flags) */
+#define ND_TCP_FIN 0x01
+#define ND_TCP_SYN 0x02
+#define ND_TCP_RST 0x04
+#define ND_TCP_PSH 0x08
+#define ND_TCP_ACK 0x10
+
 #endif
