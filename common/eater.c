@@ -61,6 +61,44 @@ static char *s_strdup(const char *s)
     return c;
 }
 
+/* ---- the "$eater/" heartbeat's body (eater.h) ---------------------------- */
+
+void nd_eater_heartbeat_begin(nd_payload_t *p, const nd_eater_heartbeat_t *hb)
+{
+    nd_payload_reset(p);
+    nd_pl_map(p);
+    nd_pl_kv_str(p, "eater_name", hb->eater_name);
+    nd_pl_kv_str(p, "eater_id", hb->eater_id);
+    nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
+    nd_pl_kv_str(p, "version", nd_version());
+    nd_pl_kv_double(p, "start_time", hb->start_time);
+    nd_pl_kv_double(p, "heartbeat_interval", hb->interval);
+    nd_pl_kv_uint(p, "heartbeat_seq", hb->seq);
+    nd_pl_kv_double(p, "time", nd_now());
+    nd_pl_kv_uint(p, "received", hb->received);
+    nd_pl_kv_uint(p, "lost", hb->lost);
+    nd_pl_kv_uint(p, "invalid", hb->invalid);
+    nd_pl_kv_uint(p, "suspicious", hb->suspicious);
+    nd_pl_key(p, "kitchens");
+    nd_pl_array(p);
+}
+
+void nd_eater_heartbeat_kitchen(nd_payload_t *p, const char *kitchen, uint64_t received,
+                                uint64_t lost)
+{
+    nd_pl_map(p);
+    nd_pl_kv_str(p, "kitchen", kitchen);
+    nd_pl_kv_uint(p, "received", received);
+    nd_pl_kv_uint(p, "lost", lost);
+    nd_pl_end(p);
+}
+
+void nd_eater_heartbeat_end(nd_payload_t *p)
+{
+    nd_pl_end(p); /* kitchens */
+    nd_pl_end(p);
+}
+
 static void s_heartbeat_tick(nd_eater_t *self, bool last);
 
 void nd_eater_destroy(nd_eater_t **self_p)
@@ -173,33 +211,15 @@ static void s_heartbeat_tick(nd_eater_t *self, bool last)
     nd_eater_stats_t st;
     nd_eater_stats(self, &st);
     nd_payload_t *p = self->hb_pl;
-    nd_payload_reset(p);
-    nd_pl_map(p);
-    nd_pl_kv_str(p, "eater_name", self->name);
-    nd_pl_kv_str(p, "eater_id", self->id);
-    nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
-    nd_pl_kv_str(p, "version", nd_version());
-    nd_pl_kv_double(p, "start_time", self->start_time);
-    nd_pl_kv_double(p, "heartbeat_interval", 1.0);
-    nd_pl_kv_uint(p, "heartbeat_seq", self->hb_seq);
-    nd_pl_kv_double(p, "time", nd_now());
-    nd_pl_kv_uint(p, "received", st.received);
-    nd_pl_kv_uint(p, "lost", st.gaps);
-    nd_pl_kv_uint(p, "invalid", st.invalid);
-    nd_pl_kv_uint(p, "suspicious", st.suspicious);
-    nd_pl_key(p, "kitchens");
-    nd_pl_array(p);
+    nd_eater_heartbeat_t hb = {self->name,  self->id, self->start_time, 1.0,          self->hb_seq,
+                               st.received, st.gaps,  st.invalid,       st.suspicious};
+    nd_eater_heartbeat_begin(p, &hb);
     for (size_t i = 0; i < nd_loss_kitchen_count(self->loss) && i < S_HB_MAX_KITCHENS; i++) {
         uint64_t r, l;
         const char *k = nd_loss_kitchen(self->loss, i, &r, &l);
-        nd_pl_map(p);
-        nd_pl_kv_str(p, "kitchen", k);
-        nd_pl_kv_uint(p, "received", r);
-        nd_pl_kv_uint(p, "lost", l);
-        nd_pl_end(p);
+        nd_eater_heartbeat_kitchen(p, k, r, l);
     }
-    nd_pl_end(p);
-    nd_pl_end(p);
+    nd_eater_heartbeat_end(p);
     if (nd_pl_error(p))
         return;
     if (zmq_send(self->hb, self->hb_topic, strlen(self->hb_topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) <

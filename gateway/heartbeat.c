@@ -25,6 +25,7 @@
 
 #include "netdumplings/address.h"
 #include "netdumplings/curve.h"
+#include "netdumplings/eater.h"
 #include "netdumplings/err.h"
 #include "netdumplings/log.h"
 
@@ -92,25 +93,13 @@ static void s_send(gw_hb_t *hb, const char *topic, size_t tlen, nd_payload_t *p)
         nd_debug("heartbeat not sent: %s", zmq_strerror(errno));
 }
 
-/* An eater heartbeat ("$eater/<name>/<id>", docs/protocol.md) up to its
- * "kitchens", which the caller adds before closing the map. */
+/* An eater heartbeat ("$eater/<name>/<id>") up to its open "kitchens" list. */
 static void s_eater_begin(gw_hb_t *hb, nd_payload_t *p, const char *name, const char *id,
                           uint64_t received, uint64_t lost, uint64_t invalid, uint64_t suspicious)
 {
-    nd_payload_reset(p);
-    nd_pl_map(p);
-    nd_pl_kv_str(p, "eater_name", name);
-    nd_pl_kv_str(p, "eater_id", id);
-    nd_pl_kv_uint(p, "pid", (uint64_t)getpid());
-    nd_pl_kv_str(p, "version", nd_version());
-    nd_pl_kv_double(p, "start_time", hb->start_time);
-    nd_pl_kv_double(p, "heartbeat_interval", S_INTERVAL);
-    nd_pl_kv_uint(p, "heartbeat_seq", hb->seq);
-    nd_pl_kv_double(p, "time", nd_now());
-    nd_pl_kv_uint(p, "received", received);
-    nd_pl_kv_uint(p, "lost", lost);
-    nd_pl_kv_uint(p, "invalid", invalid);
-    nd_pl_kv_uint(p, "suspicious", suspicious);
+    nd_eater_heartbeat_t e = {name,     id,   hb->start_time, S_INTERVAL, hb->seq,
+                              received, lost, invalid,        suspicious};
+    nd_eater_heartbeat_begin(p, &e);
 }
 
 int gw_heartbeat_open(gw_hb_t *hb, void *zmq_ctx, const gw_opts_t *opts, char *err, size_t errlen)
@@ -215,19 +204,12 @@ void gw_heartbeat_tick(gw_hb_t *hb, const gw_hub_t *hub, const gw_ws_t *ws)
     char id[ND_NAME_MAX + 1];
     snprintf(id, sizeof id, "%ld", (long)getpid());
     s_eater_begin(hb, p, "nd-gateway", id, received, lost, hub->invalid, suspicious);
-    nd_pl_key(p, "kitchens");
-    nd_pl_array(p);
     for (size_t i = 0; i < gw_loss_kitchen_count(hub->loss); i++) {
         uint64_t r, l;
         const char *k = gw_loss_kitchen(hub->loss, i, &r, &l);
-        nd_pl_map(p);
-        nd_pl_kv_str(p, "kitchen", k);
-        nd_pl_kv_uint(p, "received", r);
-        nd_pl_kv_uint(p, "lost", l);
-        nd_pl_end(p);
+        nd_eater_heartbeat_kitchen(p, k, r, l);
     }
-    nd_pl_end(p);
-    nd_pl_end(p);
+    nd_eater_heartbeat_end(p);
     tlen = snprintf(topic, sizeof topic, "$eater/nd-gateway/%s", id);
     s_send(hb, topic, (size_t)tlen, p);
 
@@ -238,10 +220,7 @@ void gw_heartbeat_tick(gw_hb_t *hb, const gw_hub_t *hub, const gw_ws_t *ws)
         gw_client_reg_id(c, id, sizeof id);
         const char *name = gw_client_reg_name(c);
         s_eater_begin(hb, p, name, id, c->delivered, c->lost, 0, 0);
-        nd_pl_key(p, "kitchens");
-        nd_pl_array(p);
-        nd_pl_end(p);
-        nd_pl_end(p);
+        nd_eater_heartbeat_end(p);
         tlen = snprintf(topic, sizeof topic, "$eater/%s/%s", name, id);
         s_send(hb, topic, (size_t)tlen, p);
     }

@@ -16,6 +16,7 @@
 #include "netdumplings/cli.h"
 #include "netdumplings/curve.h"
 #include "netdumplings/dumpling.h"
+#include "netdumplings/payload.h"
 
 typedef struct nd_eater nd_eater_t;
 
@@ -66,6 +67,23 @@ typedef struct {
 } nd_eater_stats_t;
 
 void nd_eater_stats(const nd_eater_t *self, nd_eater_stats_t *out);
+
+/* The body of an "$eater/<eater_name>/<eater_id>" heartbeat (docs/protocol.md),
+ * for a program that sends it for eaters of its own (nd-gateway: for itself
+ * and for each WebSocket client); nd_eater_t sends its own with these.
+ * nd_eater_heartbeat_begin() writes every key up to the "kitchens" list and
+ * opens it; nd_eater_heartbeat_kitchen() adds one; nd_eater_heartbeat_end()
+ * closes the list and the map. */
+typedef struct {
+    const char *eater_name, *eater_id;
+    double start_time; /* epoch seconds */
+    double interval;   /* seconds between heartbeats */
+    uint64_t seq, received, lost, invalid, suspicious;
+} nd_eater_heartbeat_t;
+void nd_eater_heartbeat_begin(nd_payload_t *p, const nd_eater_heartbeat_t *hb);
+void nd_eater_heartbeat_kitchen(nd_payload_t *p, const char *kitchen, uint64_t received,
+                                uint64_t lost);
+void nd_eater_heartbeat_end(nd_payload_t *p);
 
 /* The per-kitchen counts behind the stats (loss.h); owned by the eater. */
 const struct nd_loss *nd_eater_loss(const nd_eater_t *self);
