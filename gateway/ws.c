@@ -218,32 +218,65 @@ static int s_write_alone(struct lws *wsi, const gw_msg_t *m, const s_text_t *t)
     return n < (int)t->len ? -1 : 0;
 }
 
+/* What a ?loss=1 client lost since it was last told, as the text of a
+ * {"$loss":{"lost":N}} message (docs/protocol.md) in buf; its length, or 0
+ * when there is nothing new to tell. */
+#define S_LOSS_TEXT_MAX 64
+static size_t s_loss_text(gw_client_t *c, char *buf)
+{
+    if (!c->filter.loss || c->lost == c->lost_told)
+        return 0;
+    c->lost_told = c->lost;
+    return (size_t)snprintf(buf, S_LOSS_TEXT_MAX, "{\"$loss\":{\"lost\":%llu}}",
+                            (unsigned long long)c->lost);
+}
+
+/* The next message in the ring the client wants, passing over those it does
+ * not; NULL when there is none before `head` or `*budget` ring entries were
+ * looked at (each look spends one). *lagged when its position is no longer
+ * in the ring (gw_ws_kick marks such a client before this can happen). */
+static const gw_msg_t *s_next(const gw_ws_t *ws, gw_client_t *c, uint64_t head, int *budget,
+                              bool *lagged)
+{
+    for (; c->next_seq<head && * budget> 0; c->next_seq++) {
+        const gw_msg_t *m = gw_ring_get(ws->ring, c->next_seq);
+        --*budget;
+        if (!m) {
+            *lagged = true;
+            return NULL;
+        }
+        if (gw_filter_wants(&c->filter, m->chef, m->kitchen))
+            return m;
+    }
+    return NULL;
+}
+
+/* The message s_next() gave is on its way. */
+static void s_sent(gw_ws_t *ws, gw_client_t *c)
+{
+    c->next_seq++;
+    c->delivered++;
+    ws->sent++;
+}
+
 /* One frame per message, gathered into s_batch (the framing invariants). */
 static int s_write_frames(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, uint64_t head)
 {
-    int written = 0;
+    int written = 0, budget = S_SCAN_BUDGET;
+    bool lagged = false;
     size_t used = 0;
     /* What it lost since the last one, before the dumplings that follow. */
-    if (c->filter.loss && c->lost != c->lost_told) {
-        char text[64];
-        int n =
-            snprintf(text, sizeof text, "{\"$loss\":{\"lost\":%llu}}", (unsigned long long)c->lost);
-        unsigned char *p = s_batch + LWS_PRE;
-        size_t h = s_frame_header(p, (size_t)n);
-        memcpy(p + h, text, (size_t)n);
-        used = h + (size_t)n;
-        c->lost_told = c->lost;
+    char text[S_LOSS_TEXT_MAX];
+    size_t n = s_loss_text(c, text);
+    if (n) {
+        size_t h = s_frame_header(s_batch + LWS_PRE, n);
+        memcpy(s_batch + LWS_PRE + h, text, n);
+        used = h + n;
     }
     /* Every write is followed by a choke check and nothing is written while
      * lws still holds part of an earlier one: lws would only queue it. */
-    for (int scanned = 0; c->next_seq < head && scanned < S_SCAN_BUDGET; scanned++) {
-        const gw_msg_t *m = gw_ring_get(ws->ring, c->next_seq);
-        if (!m)
-            return -1; /* lagged: gw_ws_kick marks it before this can happen */
-        if (!gw_filter_wants(&c->filter, m->chef, m->kitchen)) {
-            c->next_seq++;
-            continue;
-        }
+    const gw_msg_t *m;
+    while (written < S_WRITE_BUDGET && (m = s_next(ws, c, head, &budget, &lagged))) {
         s_text_t t;
         s_text(ws, c, m, &t);
         bool big = 10 + t.len > S_BATCH; /* too big to gather: a frame of its own */
@@ -253,9 +286,8 @@ static int s_write_frames(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, uint64_t
             if (lws_send_pipe_choked(wsi))
                 break; /* m goes next time */
         }
-        c->next_seq++;
-        c->delivered++;
-        ws->sent++;
+        s_sent(ws, c);
+        written++;
         if (big) {
             if (s_write_alone(wsi, m, &t) < 0)
                 return -1;
@@ -267,10 +299,8 @@ static int s_write_frames(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, uint64_t
             s_text_copy(&t, p + h);
             used += h + t.len;
         }
-        if (++written >= S_WRITE_BUDGET)
-            break;
     }
-    return s_flush(wsi, &used);
+    return lagged ? -1 : s_flush(wsi, &used);
 }
 
 /* ?batch=1 (docs/protocol.md): what is ready for the client goes as the
@@ -300,24 +330,16 @@ static int s_write_array(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, uint64_t 
 {
     if (s_array_room(S_ARRAY_BYTES) < 0)
         return -1;
-    size_t used = 1;
-    int elements = 0, written = 0;
+    int elements = 0, written = 0, budget = S_SCAN_BUDGET;
+    bool lagged = false;
     s_array[LWS_PRE] = '[';
-    if (c->filter.loss && c->lost != c->lost_told) {
-        used += (size_t)snprintf((char *)s_array + LWS_PRE + used, 64,
-                                 "{\"$loss\":{\"lost\":%llu}}", (unsigned long long)c->lost);
+    size_t used = 1, n = s_loss_text(c, (char *)s_array + LWS_PRE + used);
+    if (n) {
+        used += n;
         elements++;
-        c->lost_told = c->lost;
     }
-    for (int scanned = 0; c->next_seq < head && scanned < S_SCAN_BUDGET && written < S_WRITE_BUDGET;
-         scanned++) {
-        const gw_msg_t *m = gw_ring_get(ws->ring, c->next_seq);
-        if (!m)
-            return -1; /* lagged: gw_ws_kick marks it before this can happen */
-        if (!gw_filter_wants(&c->filter, m->chef, m->kitchen)) {
-            c->next_seq++;
-            continue;
-        }
+    const gw_msg_t *m;
+    while (written < S_WRITE_BUDGET && (m = s_next(ws, c, head, &budget, &lagged))) {
         s_text_t t;
         s_text(ws, c, m, &t);
         size_t need = used + 1 + t.len + 1; /* ',', the element, ']' */
@@ -331,10 +353,10 @@ static int s_write_array(gw_ws_t *ws, struct lws *wsi, gw_client_t *c, uint64_t 
         used += t.len;
         elements++;
         written++;
-        c->next_seq++;
-        c->delivered++;
-        ws->sent++;
+        s_sent(ws, c);
     }
+    if (lagged)
+        return -1;
     if (!elements)
         return 0;
     s_array[LWS_PRE + used++] = ']';
