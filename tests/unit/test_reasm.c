@@ -12,25 +12,14 @@
 #include <cmocka.h>
 
 #include "netdumplings/reasm.h"
+#include "tcp_seg.h"
 
 static nd_packet_t s_pkt;
 
 /* A segment of flow `port` (10.0.0.1:port -> 10.0.0.2:80). */
 static nd_packet_t *s_seg(uint16_t port, uint32_t seq, const char *bytes, uint8_t flags, double ts)
 {
-    memset(&s_pkt, 0, sizeof s_pkt);
-    s_pkt.layers = 1u << ND_L_IPV4 | 1u << ND_L_TCP;
-    s_pkt.src.family = s_pkt.dst.family = AF_INET;
-    memcpy(s_pkt.src.bytes, "\x0a\x00\x00\x01", 4);
-    memcpy(s_pkt.dst.bytes, "\x0a\x00\x00\x02", 4);
-    s_pkt.sport = port;
-    s_pkt.dport = 80;
-    s_pkt.tcp_seq = seq;
-    s_pkt.tcp_flags = flags;
-    s_pkt.l7 = (const uint8_t *)bytes;
-    s_pkt.l7_len = strlen(bytes);
-    s_pkt.ts = ts;
-    return &s_pkt;
+    return nd_test_tcp_seg(&s_pkt, port, seq, (const uint8_t *)bytes, strlen(bytes), flags, ts);
 }
 
 /* What the parser got: every byte consumed, a '|' where it was told of a gap. */

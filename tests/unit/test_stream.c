@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "netdumplings/stream.h"
+#include "tcp_seg.h"
 
 static nd_packet_t s_pkt;
 static uint8_t s_bytes[1500];
@@ -18,19 +19,7 @@ static uint8_t s_bytes[1500];
 /* A segment of flow `port` (10.0.0.1:port -> 10.0.0.2:80) at seq, len bytes. */
 static nd_packet_t *s_seg(uint16_t port, uint32_t seq, size_t len, uint8_t flags, double ts)
 {
-    memset(&s_pkt, 0, sizeof s_pkt);
-    s_pkt.layers = 1u << ND_L_IPV4 | 1u << ND_L_TCP;
-    s_pkt.src.family = s_pkt.dst.family = AF_INET;
-    memcpy(s_pkt.src.bytes, "\x0a\x00\x00\x01", 4);
-    memcpy(s_pkt.dst.bytes, "\x0a\x00\x00\x02", 4);
-    s_pkt.sport = port;
-    s_pkt.dport = 80;
-    s_pkt.tcp_seq = seq;
-    s_pkt.tcp_flags = flags;
-    s_pkt.l7 = s_bytes;
-    s_pkt.l7_len = len;
-    s_pkt.ts = ts;
-    return &s_pkt;
+    return nd_test_tcp_seg(&s_pkt, port, seq, s_bytes, len, flags, ts);
 }
 
 static void test_in_order_and_retransmitted(void **state)
