@@ -206,6 +206,7 @@ typedef struct {
 struct nd_quic {
     size_t max_flows;
     double timeout;
+    double expired_at; /* capture time of the last s_expire() scan */
     s_flow_t *flows;
     EVP_CIPHER_CTX *ecb, *gcm;
     uint64_t counts[ND_QUIC__COUNT];
@@ -273,9 +274,13 @@ static bool s_same_path(const s_flow_t *f, const nd_packet_t *pkt, bool fwd)
            s_same_ip(&f->dst, &pkt->src);
 }
 
-/* Forgets what timed out; gives a pending flow that goes up. */
+/* Forgets what timed out; gives a pending flow that goes up. The table is
+ * scanned at most once a second of capture time, not for every Initial. */
 static void s_expire(nd_quic_t *q, double now)
 {
+    if (now >= q->expired_at && now - q->expired_at < 1.0)
+        return;
+    q->expired_at = now;
     for (size_t i = 0; i < q->max_flows; i++) {
         s_flow_t *f = &q->flows[i];
         if (f->used && now - f->last > q->timeout) {
