@@ -94,19 +94,12 @@ static int s_create(void **state, const nd_chef_opts_t *opts, char *err, size_t 
     return 0;
 }
 
-static bool s_same_ip(const nd_ip_t *a, const nd_ip_t *b)
-{
-    /* Only the address's own bytes: the dissector leaves the rest as it was. */
-    size_t n = a->family == AF_INET6 ? 16 : 4;
-    return a->family == b->family && memcmp(a->bytes, b->bytes, n) == 0;
-}
-
 static s_flow_t *s_find(s_state_t *self, const nd_packet_t *pkt)
 {
     for (size_t i = 0; i < S_MAX_PENDING; i++) {
         s_flow_t *f = &self->flows[i];
         if (f->used && f->sport == pkt->sport && f->dport == pkt->dport &&
-            s_same_ip(&f->src, &pkt->src) && s_same_ip(&f->dst, &pkt->dst))
+            nd_ip_equal(&f->src, &pkt->src) && nd_ip_equal(&f->dst, &pkt->dst))
             return f;
     }
     return NULL;

@@ -94,6 +94,12 @@ char *nd_ip_str(const nd_ip_t *ip, char *buf, size_t len)
     return buf;
 }
 
+bool nd_ip_equal(const nd_ip_t *a, const nd_ip_t *b)
+{
+    size_t n = a->family == AF_INET6 ? 16 : 4;
+    return a->family == b->family && memcmp(a->bytes, b->bytes, n) == 0;
+}
+
 char *nd_mac_str(const uint8_t mac[6], char *buf, size_t len)
 {
     if (!buf || len == 0)

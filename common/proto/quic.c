@@ -258,20 +258,14 @@ uint64_t nd_quic_count(const nd_quic_t *q, nd_quic_count_t which)
     return q && (unsigned)which < ND_QUIC__COUNT ? q->counts[which] : 0;
 }
 
-static bool s_same_ip(const nd_ip_t *a, const nd_ip_t *b)
-{
-    size_t n = a->family == AF_INET6 ? 16 : 4;
-    return a->family == b->family && memcmp(a->bytes, b->bytes, n) == 0;
-}
-
 /* The client side of the packet's addresses is (src, sport) when `fwd`. */
 static bool s_same_path(const s_flow_t *f, const nd_packet_t *pkt, bool fwd)
 {
     if (fwd)
-        return f->sport == pkt->sport && f->dport == pkt->dport && s_same_ip(&f->src, &pkt->src) &&
-               s_same_ip(&f->dst, &pkt->dst);
-    return f->sport == pkt->dport && f->dport == pkt->sport && s_same_ip(&f->src, &pkt->dst) &&
-           s_same_ip(&f->dst, &pkt->src);
+        return f->sport == pkt->sport && f->dport == pkt->dport &&
+               nd_ip_equal(&f->src, &pkt->src) && nd_ip_equal(&f->dst, &pkt->dst);
+    return f->sport == pkt->dport && f->dport == pkt->sport && nd_ip_equal(&f->src, &pkt->dst) &&
+           nd_ip_equal(&f->dst, &pkt->src);
 }
 
 /* Forgets what timed out; gives a pending flow that goes up. The table is

@@ -73,6 +73,9 @@ typedef struct {
 /* Text forms. `buf` needs 46 bytes for an IP (INET6_ADDRSTRLEN), 18 for a MAC.
  * Both return `buf`; an absent address (family 0) gives "". */
 char *nd_ip_str(const nd_ip_t *ip, char *buf, size_t len);
+/* Same family and address, comparing only the address's own bytes (4 or 16:
+ * the dissector leaves the rest as the previous packet had it). */
+bool nd_ip_equal(const nd_ip_t *a, const nd_ip_t *b);
 char *nd_mac_str(const uint8_t mac[6], char *buf, size_t len);
 
 typedef struct {
