@@ -15,6 +15,7 @@
 #include "netdumplings/chef.h"
 #include "netdumplings/err.h"
 #include "netdumplings/log.h"
+#include "netdumplings/protonum.h"
 #include "netdumplings/quic.h"
 #include "netdumplings/stream.h"
 
@@ -210,7 +211,7 @@ static int s_packet(void *state, const nd_packet_t *pkt, nd_cook_t *cook)
 {
     s_state_t *self = state;
     /* The innermost transport (a UDP tunnel sets the UDP bit on TCP too). */
-    if (ND_HAS(pkt, ND_L_UDP) && pkt->ip_proto == 17 && pkt->l7_len > 0)
+    if (ND_HAS(pkt, ND_L_UDP) && pkt->ip_proto == ND_IPPROTO_UDP && pkt->l7_len > 0)
         return s_datagram(self, pkt, cook);
     /* A retransmitted or duplicated segment is not read again. */
     if (!ND_HAS(pkt, ND_L_TCP) || pkt->l7_len == 0 || !nd_stream_fresh(self->stream, pkt))
