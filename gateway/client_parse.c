@@ -72,6 +72,15 @@ static int s_add_name(char **list, size_t *n, const char *name, size_t len)
     return 0;
 }
 
+/* An on/off query argument's value: "0" or "1"; -1 for anything else. */
+static int s_flag(const char *value, bool *out)
+{
+    if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
+        return -1;
+    *out = value[0] == '1';
+    return 0;
+}
+
 int gw_parse_query_arg(gw_filter_t *self, const char *arg, const char **reason)
 {
     int rc = 0;
@@ -85,17 +94,15 @@ int gw_parse_query_arg(gw_filter_t *self, const char *arg, const char **reason)
             return GW_CLOSE_BAD_FIRST;
         }
     } else if (strncmp(arg, "loss=", 5) == 0) {
-        if (strcmp(arg + 5, "1") != 0 && strcmp(arg + 5, "0") != 0) {
+        if (s_flag(arg + 5, &self->loss) != 0) {
             *reason = s_bad_loss;
             return GW_CLOSE_BAD_FIRST;
         }
-        self->loss = arg[5] == '1';
     } else if (strncmp(arg, "batch=", 6) == 0) {
-        if (strcmp(arg + 6, "1") != 0 && strcmp(arg + 6, "0") != 0) {
+        if (s_flag(arg + 6, &self->batch) != 0) {
             *reason = s_bad_batch;
             return GW_CLOSE_BAD_FIRST;
         }
-        self->batch = arg[6] == '1';
     }
     if (rc == 0)
         return 0;
