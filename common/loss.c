@@ -28,6 +28,7 @@ typedef struct {
 typedef struct {
     char name[ND_NAME_MAX + 1];
     char boot_id[65]; /* from its tables; "" before the first */
+    bool whole;       /* this run of it was all meant for us (its first table says) */
     uint64_t received, lost;
     bool has_legacy;
     uint64_t legacy; /* last per-kitchen "sequence", for kitchens without topic_sequence */
@@ -178,9 +179,12 @@ uint64_t nd_loss_dumpling(nd_loss_t *self, const nd_dumpling_t *d)
             return 0;
         if (created) {
             /* The first we see of it: whether what came before was meant
-             * for us, the kitchen's first "$sent/" table will tell. */
+             * for us, the kitchen's first "$sent/" table tells; once it has,
+             * a stream that starts later counts what it missed at once. */
             s->accounted = d->topic_sequence;
             s->first = k->boot_id[0] ? 0 : d->topic_sequence;
+            if (k->boot_id[0] && k->whole && d->topic_sequence > 1)
+                return s_lose(self, k, d->topic_sequence - 1);
             return 0;
         }
         return s_arrived(self, k, &s->accounted, d->topic_sequence);
@@ -253,7 +257,11 @@ uint64_t nd_loss_sent(nd_loss_t *self, const char *kitchen, const void *body, si
     /* We were registered at the hub before it first heard of this run of the
      * kitchen, and it saw the run from its first number: every dumpling of it
      * was meant for us, from 1. */
-    bool whole = first && from_start && self->joined > 0 && first_seen > self->joined;
+    if (first)
+        k->whole = from_start && self->joined > 0 && first_seen > self->joined;
+    else if (restarted)
+        k->whole = false; /* counted from this table on */
+    bool whole = k->whole;
     for (uint32_t i = 0; i < topics->via.map.size; i++) {
         const msgpack_object *c = &topics->via.map.ptr[i].key, *n = &topics->via.map.ptr[i].val;
         if (c->type != MSGPACK_OBJECT_STR || !nd_name_validn(c->via.str.ptr, c->via.str.size) ||

@@ -132,6 +132,17 @@ def test(procs, argv):
                        k["received"] + k["lost"] != want[ie["eater_name"]]]
                 print(ie["eater_name"], "wants", want[ie["eater_name"]], json.dumps(bad),
                       len(ie.get("kitchens", [])))
+        # What the hub last knew of each kitchen's streams (its last heartbeat
+        # as listed), against what each kitchen says it sent.
+        last = {}
+        for p in sl.statuses(watch):
+            for k in p.get("dumpling_kitchens", []):
+                info = k.get("info_from_kitchen", {})
+                last[info.get("kitchen_name")] = info
+        for n in names:
+            info = last.get(n, {})
+            print("hub knew of %s: dumplings_sent %s, heartbeat_seq %s" %
+                  (n, info.get("dumplings_sent"), info.get("heartbeat_seq")))
         raise
 
     results = {}

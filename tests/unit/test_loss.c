@@ -139,6 +139,36 @@ static void test_whole_stream(void **state)
     nd_loss_destroy(&l);
 }
 
+/* A stream of a whole kitchen that starts after the kitchen's first table
+ * (its first dumplings dropped before it): what came before it is lost too. */
+static void test_whole_stream_after_first_table(void **state)
+{
+    nd_loss_t *l = nd_loss_new(NULL, 0);
+    nd_loss_joined(l, 50.0);
+    uint8_t buf[1024];
+    const char *chefs[] = {"A", "B"};
+    uint64_t seqs[] = {2, 0};
+    assert_int_equal(nd_loss_dumpling(l, s_dumpling("A", "k", 1)), 0);
+    size_t n = s_table(buf, "k", "b1", 60.0, true, chefs, seqs, 1); /* B not yet */
+    assert_int_equal(nd_loss_sent(l, "k", buf, n), 1);              /* A's 2 */
+    /* B's first seen is 5: 1-4 were meant for us and never came. */
+    assert_int_equal(nd_loss_dumpling(l, s_dumpling("B", "k", 5)), 4);
+    seqs[0] = 2;
+    seqs[1] = 7;
+    n = s_table(buf, "k", "b1", 60.0, true, chefs, seqs, 2);
+    assert_int_equal(nd_loss_sent(l, "k", buf, n), 2); /* B's 6, 7 */
+    /* A kitchen that is not whole: a late stream counts from its first. */
+    assert_int_equal(nd_loss_dumpling(l, s_dumpling("A", "old", 40)), 0);
+    n = s_table(buf, "old", "b2", 10.0, true, chefs, (const uint64_t[]){40}, 1);
+    assert_int_equal(nd_loss_sent(l, "old", buf, n), 0);
+    assert_int_equal(nd_loss_dumpling(l, s_dumpling("B", "old", 9)), 0);
+    nd_loss_totals_t t;
+    nd_loss_totals(l, &t);
+    assert_int_equal(t.lost, 1 + 4 + 2);
+    assert_int_equal(t.suspicious, 0);
+    nd_loss_destroy(&l);
+}
+
 /* A new boot id, or numbers that go back: counting starts again, no loss. */
 static void test_restart(void **state)
 {
@@ -189,8 +219,8 @@ int main(void)
     nd_dumpling_init(&s_d);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gaps_and_tail), cmocka_unit_test(test_filtered),
-        cmocka_unit_test(test_whole_stream),  cmocka_unit_test(test_restart),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_whole_stream),  cmocka_unit_test(test_whole_stream_after_first_table),
+        cmocka_unit_test(test_restart),       cmocka_unit_test(test_hostile),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     nd_dumpling_release(&s_d);
